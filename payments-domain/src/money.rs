@@ -1,0 +1,288 @@
+//! Amounts of money: exact decimals, never floats.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use crate::currency::Currency;
+
+/// Parses a plain decimal numeral (`"100.21"`, `"5"`, `"0.070"`): ASCII
+/// digits with at most one `.` between digits. Scientific notation, signs,
+/// spaces, underscores and a bare `.5` or `5.` are refused, so what is stored
+/// is exactly what was written and prints back the same.
+fn parse_numeral(text: &str, what: &str) -> Result<Decimal, String> {
+    if let Some(rest) = text.strip_prefix('-') {
+        if !rest.is_empty() {
+            return Err(format!("{what} must be greater than zero, got {text:?}"));
+        }
+    }
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole) || fraction.is_some_and(|f| !all_digits(f)) {
+        return Err(format!(
+            "{what} must be a decimal number such as \"100.21\", got {text:?}"
+        ));
+    }
+    Decimal::from_str_exact(text)
+        .map_err(|_| format!("{what} {text:?} has too many digits (at most 28)"))
+}
+
+/// A positive amount with the decimal places it was written with:
+/// `"5.00"` stays `"5.00"`. Whether the places suit a currency is checked
+/// by [`Money`], which pairs an amount with its currency.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Amount(Decimal);
+
+impl Amount {
+    /// Parses a positive decimal numeral, keeping its scale.
+    ///
+    /// # Errors
+    /// A message when the text is not a plain decimal numeral, or is zero or
+    /// negative.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Self::new(parse_numeral(text, "amount")?)
+    }
+
+    /// Wraps a decimal that must be greater than zero.
+    ///
+    /// # Errors
+    /// A message when `value` is zero or negative.
+    pub fn new(value: Decimal) -> Result<Self, String> {
+        if value > Decimal::ZERO {
+            Ok(Self(value))
+        } else {
+            Err(format!("amount must be greater than zero, got \"{value}\""))
+        }
+    }
+
+    /// The decimal value, with its scale.
+    pub fn value(&self) -> Decimal {
+        self.0
+    }
+
+    /// How many decimal places it was written with.
+    pub fn scale(&self) -> u32 {
+        self.0.scale()
+    }
+}
+
+impl fmt::Debug for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Amount({})", self.0)
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An amount in a currency, with no more decimal places than the currency's
+/// minor units allow (GBP 2, JPY 0, BHD 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    amount: Amount,
+    currency: Currency,
+}
+
+impl Money {
+    /// Pairs an amount with its currency.
+    ///
+    /// # Errors
+    /// A message when the amount has more decimal places than the currency
+    /// allows.
+    pub fn new(amount: Amount, currency: Currency) -> Result<Self, String> {
+        let allowed = currency.minor_units();
+        if amount.scale() > allowed {
+            return Err(format!(
+                "amount \"{amount}\" has {} decimal places but {currency} allows at most {allowed}",
+                amount.scale()
+            ));
+        }
+        Ok(Self { amount, currency })
+    }
+
+    /// Parses amount and currency codes together.
+    ///
+    /// # Errors
+    /// The first problem found, as by [`Amount::parse`], [`Currency::parse`]
+    /// and [`Money::new`].
+    pub fn parse(amount: &str, currency: &str) -> Result<Self, String> {
+        Self::new(Amount::parse(amount)?, Currency::parse(currency)?)
+    }
+
+    /// The amount.
+    pub fn amount(&self) -> Amount {
+        self.amount
+    }
+
+    /// The currency.
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount, self.currency)
+    }
+}
+
+/// An exchange rate: a positive decimal of any scale, kept as written
+/// (`"2.00000"` stays `"2.00000"`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExchangeRate(Decimal);
+
+impl ExchangeRate {
+    /// Parses a positive decimal numeral.
+    ///
+    /// # Errors
+    /// A message when the text is not a plain decimal numeral, or is zero or
+    /// negative.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let value = parse_numeral(text, "exchange rate")?;
+        if value > Decimal::ZERO {
+            Ok(Self(value))
+        } else {
+            Err(format!(
+                "exchange rate must be greater than zero, got {text:?}"
+            ))
+        }
+    }
+
+    /// The decimal value, with its scale.
+    pub fn value(&self) -> Decimal {
+        self.0
+    }
+}
+
+impl fmt::Debug for ExchangeRate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ExchangeRate({})", self.0)
+    }
+}
+
+impl fmt::Display for ExchangeRate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn amounts_keep_the_scale_they_were_written_with() {
+        for text in [
+            "100.21",
+            "5.00",
+            "10.00",
+            "1",
+            "0.07",
+            "1234567.89",
+            "2.00000",
+        ] {
+            assert_eq!(Amount::parse(text).unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn malformed_or_non_positive_amounts_are_rejected() {
+        let cases = [
+            ("-1", "negative", "greater than zero"),
+            ("0", "zero", "greater than zero"),
+            ("0.00", "zero with places", "greater than zero"),
+            ("", "empty", "decimal number"),
+            ("1e3", "scientific notation", "decimal number"),
+            ("+1", "explicit sign", "decimal number"),
+            (" 1", "leading space", "decimal number"),
+            ("1_000", "underscore", "decimal number"),
+            (".5", "no whole part", "decimal number"),
+            ("5.", "no fraction digits", "decimal number"),
+            ("1.2.3", "two points", "decimal number"),
+            ("NaN", "not a number", "decimal number"),
+            (
+                "99999999999999999999999999999",
+                "29 digits",
+                "too many digits",
+            ),
+        ];
+        for (text, reason, expected) in cases {
+            let err = Amount::parse(text).expect_err(reason);
+            assert!(err.contains(expected), "{text:?} ({reason}): {err}");
+        }
+    }
+
+    #[test]
+    fn money_allows_no_more_places_than_the_currency() {
+        let accepted = [
+            ("100.21", "GBP"),
+            ("1.2", "GBP"),
+            ("5", "JPY"),
+            ("1.234", "BHD"),
+            ("0.0001", "CLF"),
+        ];
+        for (amount, currency) in accepted {
+            assert!(
+                Money::parse(amount, currency).is_ok(),
+                "{amount} {currency}"
+            );
+        }
+        let rejected = [("100.123", "GBP"), ("5.5", "JPY"), ("1.2345", "BHD")];
+        for (amount, currency) in rejected {
+            let err = Money::parse(amount, currency).unwrap_err();
+            assert!(
+                err.contains(&format!("{currency} allows at most")),
+                "{amount} {currency}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn exchange_rates_take_any_scale_but_must_be_positive() {
+        assert_eq!(
+            ExchangeRate::parse("2.00000").unwrap().to_string(),
+            "2.00000"
+        );
+        assert_eq!(
+            ExchangeRate::parse("0.0000012345678").unwrap().to_string(),
+            "0.0000012345678"
+        );
+        assert!(ExchangeRate::parse("0").is_err());
+        assert!(ExchangeRate::parse("-2").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_positive_numeral_prints_back_exactly(whole in "[1-9][0-9]{0,12}", fraction in proptest::option::of("[0-9]{1,10}")) {
+            let text = match &fraction {
+                Some(fraction) => format!("{whole}.{fraction}"),
+                None => whole.clone(),
+            };
+            let amount = Amount::parse(&text).unwrap();
+            prop_assert_eq!(amount.to_string(), text);
+            prop_assert_eq!(amount.scale() as usize, fraction.map_or(0, |f| f.len()));
+        }
+
+        #[test]
+        fn money_accepts_exactly_the_scales_its_currency_allows(index in 0..200usize, places in 0u32..6) {
+            let currencies: Vec<Currency> = Currency::all().collect();
+            let currency = currencies[index % currencies.len()];
+            let text = if places == 0 { "7".to_owned() } else { format!("7.{}", "1".repeat(places as usize)) };
+            let result = Money::parse(&text, currency.code());
+            prop_assert_eq!(result.is_ok(), places <= currency.minor_units(), "{} {}", text, currency);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics_the_parser(text in "\\PC{0,40}") {
+            let _ = Amount::parse(&text);
+            let _ = ExchangeRate::parse(&text);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Instants and calendar dates.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An instant in UTC with at most microsecond precision, the finest that
+/// every store keeps (PostgreSQL `timestamptz` stops at microseconds).
+/// Printed as RFC 3339 in UTC (`2024-08-01T12:34:56Z`,
+/// `2024-08-01T12:34:56.123456Z`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    /// Takes an instant from a clock, dropping anything finer than a
+    /// microsecond.
+    pub fn from_clock(instant: DateTime<Utc>) -> Self {
+        Self(instant.trunc_subsecs(6))
+    }
+
+    /// Parses RFC 3339 text with any offset; the instant is kept, in UTC.
+    ///
+    /// # Errors
+    /// A message when the text is not RFC 3339, or is more precise than a
+    /// microsecond (the extra digits would be lost in storage).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let instant = DateTime::parse_from_rfc3339(text)
+            .map_err(|_| {
+                format!("{text:?} is not an RFC 3339 timestamp such as \"2024-08-01T12:34:56Z\"")
+            })?
+            .with_timezone(&Utc);
+        if instant.trunc_subsecs(6) != instant {
+            return Err(format!("{text:?} is more precise than a microsecond"));
+        }
+        Ok(Self(instant))
+    }
+
+    /// The instant.
+    pub fn as_datetime(&self) -> DateTime<Utc> {
+        self.0
+    }
+
+    /// Microseconds since the Unix epoch (the form stores sort on).
+    pub fn unix_micros(&self) -> i64 {
+        self.0.timestamp_micros()
+    }
+
+    /// The instant `micros` microseconds after the Unix epoch.
+    ///
+    /// # Errors
+    /// A message when the number is outside chrono's range.
+    pub fn from_unix_micros(micros: i64) -> Result<Self, String> {
+        DateTime::from_timestamp_micros(micros)
+            .map(Self)
+            .ok_or_else(|| format!("{micros} microseconds is out of range for a timestamp"))
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Timestamp({self})")
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+impl TryFrom<String> for Timestamp {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse(&text)
+    }
+}
+
+impl From<Timestamp> for String {
+    fn from(timestamp: Timestamp) -> Self {
+        timestamp.to_string()
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`, such as a processing date.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(NaiveDate);
+
+impl Date {
+    /// Parses `YYYY-MM-DD` (four-digit year, two-digit month and day).
+    ///
+    /// # Errors
+    /// A message when the text is not a real date in that form.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let shaped = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        let date = shaped
+            .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+            .flatten();
+        date.map(Self)
+            .ok_or_else(|| format!("{text:?} is not a date in the form YYYY-MM-DD"))
+    }
+
+    /// The date.
+    pub fn as_naive(&self) -> NaiveDate {
+        self.0
+    }
+}
+
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Date({self})")
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_print_in_utc_with_only_the_digits_they_need() {
+        assert_eq!(
+            Timestamp::parse("2024-08-01T12:34:56Z")
+                .unwrap()
+                .to_string(),
+            "2024-08-01T12:34:56Z"
+        );
+        assert_eq!(
+            Timestamp::parse("2024-08-01T12:34:56.123456Z")
+                .unwrap()
+                .to_string(),
+            "2024-08-01T12:34:56.123456Z"
+        );
+        assert_eq!(
+            Timestamp::parse("2024-08-01T13:34:56+01:00")
+                .unwrap()
+                .to_string(),
+            "2024-08-01T12:34:56Z"
+        );
+    }
+
+    #[test]
+    fn timestamps_finer_than_a_microsecond_or_malformed_are_rejected() {
+        let cases = [
+            ("2024-08-01T12:34:56.1234567Z", "more precise"),
+            ("2024-08-01 12:34:56", "RFC 3339"),
+            ("2024-08-01", "RFC 3339"),
+            ("yesterday", "RFC 3339"),
+        ];
+        for (text, expected) in cases {
+            let err = Timestamp::parse(text).unwrap_err();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn clock_readings_are_cut_to_the_microsecond() {
+        let precise = DateTime::parse_from_rfc3339("2024-01-01T00:00:00.123456789Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            Timestamp::from_clock(precise).to_string(),
+            "2024-01-01T00:00:00.123456Z"
+        );
+    }
+
+    #[test]
+    fn unix_micros_round_trip() {
+        let at = Timestamp::parse("2024-08-01T12:34:56.000001Z").unwrap();
+        assert_eq!(Timestamp::from_unix_micros(at.unix_micros()).unwrap(), at);
+    }
+
+    #[test]
+    fn dates_must_be_real_and_in_iso_form() {
+        assert_eq!(Date::parse("2017-01-18").unwrap().to_string(), "2017-01-18");
+        for bad in [
+            "2017-1-18",
+            "18/01/2017",
+            "2017-02-30",
+            "2017-13-01",
+            "20170118",
+            "",
+            "2017-01-18T00:00:00Z",
+        ] {
+            assert!(Date::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
