@@ -201,6 +201,7 @@ impl PaymentAttributesInput {
     ///
     /// # Errors
     /// All problems found, when there is at least one.
+    #[allow(clippy::too_many_lines)] // one statement per attribute; splitting would scatter the list
     pub fn validate(&self) -> Result<PaymentAttributes, ValidationErrors> {
         let root = FieldPath::root().field("attributes");
         let mut errors = ValidationErrors::new();

@@ -8,7 +8,7 @@ use crate::currency::Currency;
 
 /// Parses a plain decimal numeral (`"100.21"`, `"5"`, `"0.070"`): ASCII
 /// digits with at most one `.` between digits. Scientific notation, signs,
-/// spaces, underscores and a bare `.5` or `5.` are refused, so what is stored
+/// spaces, underscores, leading zeros and a bare `.5` or `5.` are refused, so what is stored
 /// is exactly what was written and prints back the same.
 fn parse_numeral(text: &str, what: &str) -> Result<Decimal, String> {
     if let Some(rest) = text.strip_prefix('-') {
@@ -25,6 +25,9 @@ fn parse_numeral(text: &str, what: &str) -> Result<Decimal, String> {
         return Err(format!(
             "{what} must be a decimal number such as \"100.21\", got {text:?}"
         ));
+    }
+    if whole.len() > 1 && whole.starts_with('0') {
+        return Err(format!("{what} must not start with a zero, got {text:?}"));
     }
     Decimal::from_str_exact(text)
         .map_err(|_| format!("{what} {text:?} has too many digits (at most 28)"))
@@ -206,6 +209,11 @@ mod tests {
             (".5", "no whole part", "decimal number"),
             ("5.", "no fraction digits", "decimal number"),
             ("1.2.3", "two points", "decimal number"),
+            (
+                "007",
+                "leading zeros would not print back",
+                "start with a zero",
+            ),
             ("NaN", "not a number", "decimal number"),
             (
                 "99999999999999999999999999999",

@@ -1,0 +1,101 @@
+//! Records and reads payments through the service, on the in-memory store:
+//! the library without any HTTP.
+//!
+//! Run with `cargo run --example embedded`.
+
+use std::sync::Arc;
+
+use adapter_memory::MemoryRepository;
+use payments_domain::{OrganisationId, PaymentAttributesInput, PaymentId};
+use payments_ports::{CreatePayment, CreatePaymentError, PageRequest, PageSize, PaymentService};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let service = PaymentService::with_system_clock(Arc::new(MemoryRepository::new()));
+    let organisation = OrganisationId::parse("743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb")
+        .map_err(anyhow::Error::msg)?;
+
+    // Record a payment the way the recorder contract does: the id is generated.
+    let gym = service
+        .create_payment(CreatePayment {
+            organisation_id: organisation,
+            id: None,
+            attributes: PaymentAttributesInput {
+                amount: Some("500".into()),
+                currency: Some("USD".into()),
+                description: Some("Gym".into()),
+                payment_timestamp: Some("2024-08-01T12:34:56Z".into()),
+                ..Default::default()
+            },
+            idempotency: None,
+        })
+        .await?
+        .payment;
+    println!(
+        "recorded {} at {} as {}",
+        gym.attributes.money, gym.created_on, gym.id
+    );
+
+    // Create a Form3-style payment with a client-chosen id.
+    let id =
+        PaymentId::parse("4ee3a8d8-ca7b-4290-a52c-dd5b6165ec43").map_err(anyhow::Error::msg)?;
+    let piano = service
+        .create_payment(CreatePayment {
+            organisation_id: organisation,
+            id: Some(id),
+            attributes: PaymentAttributesInput {
+                amount: Some("100.21".into()),
+                currency: Some("GBP".into()),
+                reference: Some("Payment for Em's piano lessons".into()),
+                ..Default::default()
+            },
+            idempotency: None,
+        })
+        .await?
+        .payment;
+
+    // Update it at its current version; the history keeps both versions.
+    let patch = PaymentAttributesInput {
+        reference: Some("Piano lessons, January".into()),
+        ..Default::default()
+    };
+    let updated = service
+        .update_payment(organisation, piano.id, piano.version, patch)
+        .await?;
+    let history = service.payment_history(organisation, piano.id).await?;
+    println!(
+        "payment {} is at version {}, history has {} events",
+        updated.id,
+        updated.version,
+        history.len()
+    );
+
+    // Bad input is refused with every problem named.
+    let bad = CreatePayment {
+        organisation_id: organisation,
+        id: None,
+        attributes: PaymentAttributesInput {
+            amount: Some("5.5".into()),
+            currency: Some("Dollars".into()),
+            ..Default::default()
+        },
+        idempotency: None,
+    };
+    if let Err(CreatePaymentError::Invalid(errors)) = service.create_payment(bad).await {
+        for error in errors.errors() {
+            println!("refused: {}: {}", error.path, error.message);
+        }
+    }
+
+    // List the organisation's payments, oldest first.
+    let page = service
+        .list_payments(organisation, PageRequest::first(PageSize::DEFAULT))
+        .await?;
+    for payment in &page.payments {
+        println!(
+            "{} v{} {}",
+            payment.id, payment.version, payment.attributes.money
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! The payments use cases ([`PaymentService`]) and the ports they run on:
+//! [`PaymentRepository`] for storage, [`Clock`] for time and
+//! [`IdGenerator`] for new ids. Adapters implement the ports; front ends
+//! call the service.
+//!
+//! ```
+//! # async fn demo(repository: std::sync::Arc<dyn payments_ports::PaymentRepository>) {
+//! use payments_domain::{OrganisationId, PaymentAttributesInput};
+//! use payments_ports::{CreatePayment, PaymentService};
+//!
+//! let service = PaymentService::with_system_clock(repository);
+//! let organisation = OrganisationId::parse("743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb").unwrap();
+//! let created = service
+//!     .create_payment(CreatePayment {
+//!         organisation_id: organisation,
+//!         id: None,
+//!         attributes: PaymentAttributesInput {
+//!             amount: Some("500".into()),
+//!             currency: Some("USD".into()),
+//!             description: Some("Gym".into()),
+//!             ..Default::default()
+//!         },
+//!         idempotency: None,
+//!     })
+//!     .await
+//!     .unwrap();
+//! let read = service.fetch_payment(organisation, created.payment.id).await.unwrap();
+//! assert_eq!(read, created.payment);
+//! # }
+//! ```
+//!
+//! With the `testkit` feature, [`testkit`] holds the storage contract every
+//! adapter must pass, and [`storage_contract_tests!`] runs it.
+
+pub mod clock;
+pub mod repository;
+pub mod service;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
+pub use repository::{
+    DriverError, IdempotentOutcome, ListOrder, Page, PageCursor, PageRequest, PageSize,
+    PaymentRepository, RepositoryError, RequestFingerprint, MAX_PAGE_SIZE,
+};
+pub use service::{
+    ConflictReason, CreatePayment, CreatePaymentError, CreatedPayment, DeletePaymentError,
+    FetchPaymentError, ListPaymentsError, PaymentHistoryError, PaymentService, UpdatePaymentError,
+};
