@@ -1,3 +1,8 @@
-//! Cross-crate test suites: the service on real adapters, and (as the
-//! front ends arrive) the HTTP table over every transport. The tests live
-//! in `tests/`; this library holds what they share.
+//! Cross-crate test suites, and the services they share. The suites live in
+//! `tests/tests/`; this library holds what adapters' and front ends' tests
+//! need to reach real backends:
+//!
+//! - [`http_table`]: the table of HTTP requests and expected responses that
+//!   every front end and every store must answer the same way.
+
+pub mod http_table;

@@ -1,0 +1,56 @@
+//! Loading a Form3 payment list: `payments seed FILE` and `serve --seed`.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use payments_tests::http_table::{KEY_A, ORGANISATION_A};
+
+const SEED_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/seed-payments.json");
+
+#[test]
+fn seed_reports_what_it_created_and_what_it_rejected_with_why() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_payments"))
+        .args(["seed", SEED_FILE, "--store", "memory"])
+        .env("PAYMENTS_LOG", "warn")
+        .output()
+        .unwrap();
+
+    let report = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{report}");
+    assert!(
+        report.starts_with("created 2, already present 0, rejected 1"),
+        "{report}"
+    );
+    assert!(
+        report.contains("#3 (5c6d7e8f-0a1b-4c2d-9e3f-4a5b6c7d8e9f)") && report.contains("ISO 4217"),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_loads_the_seed_file_before_answering() {
+    let keys = format!("{KEY_A}:{ORGANISATION_A}");
+    let server = support::serve(&["--seed", SEED_FILE], &[("PAYMENTS_API_KEYS", &keys)]).await;
+
+    let page: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v1/payments", server.base))
+        .header("x-api-key", KEY_A)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let references: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["attributes"]["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        references,
+        ["Payment for Em's piano lessons", "Second seeded payment"]
+    );
+}

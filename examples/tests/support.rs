@@ -1,0 +1,120 @@
+//! Running the `payments` binary as a user would, for the tests.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::missing_panics_doc)]
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running `payments serve`, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub stdout: Arc<Mutex<Vec<String>>>,
+    pub stderr: Arc<Mutex<Vec<String>>>,
+}
+
+/// Starts `payments serve --listen 127.0.0.1:0` with `envs`, and waits for
+/// its "listening" log line to learn the port.
+pub async fn serve(args: &[&str], envs: &[(&str, &str)]) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_payments"));
+    command
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("PAYMENTS_API_KEYS")
+        .env("PAYMENTS_LOG", "info")
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = command.spawn().expect("the payments binary starts");
+    let stdout = Arc::new(Mutex::new(Vec::new()));
+    let stderr = Arc::new(Mutex::new(Vec::new()));
+    let (address_tx, address_rx) = tokio::sync::oneshot::channel();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let out = stdout.clone();
+    tokio::spawn(async move {
+        let mut address_tx = Some(address_tx);
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) {
+                if json["fields"]["message"] == "listening" {
+                    if let Some(tx) = address_tx.take() {
+                        let _ = tx.send(
+                            json["fields"]["address"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_owned(),
+                        );
+                    }
+                }
+            }
+            out.lock().unwrap().push(line);
+        }
+    });
+    let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+    let err = stderr.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = errors.next_line().await {
+            err.lock().unwrap().push(line);
+        }
+    });
+    let address = tokio::time::timeout(Duration::from_secs(60), address_rx)
+        .await
+        .expect("the server starts listening within a minute")
+        .expect("the server logs its address");
+    Server {
+        child,
+        base: format!("http://{address}"),
+        stdout,
+        stderr,
+    }
+}
+
+/// Sends an `http` request over real TCP with reqwest.
+pub async fn send(
+    client: &reqwest::Client,
+    base: &str,
+    request: http::Request<Bytes>,
+) -> http::Response<Bytes> {
+    let (parts, body) = request.into_parts();
+    let url = format!("{base}{}", parts.uri);
+    let response = client
+        .request(parts.method, url)
+        .headers(parts.headers)
+        .body(body)
+        .send()
+        .await
+        .expect("the server answers");
+    let mut builder = http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        builder = builder.header(name, value);
+    }
+    builder.body(response.bytes().await.unwrap()).unwrap()
+}
+
+impl Server {
+    /// Asks the server to stop (SIGTERM) and waits for it, returning its
+    /// exit status.
+    pub async fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>, Vec<String>) {
+        let pid = self.child.id().expect("running");
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("the server stops within 30 s of SIGTERM")
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let stdout = self.stdout.lock().unwrap().clone();
+        let stderr = self.stderr.lock().unwrap().clone();
+        (status, stdout, stderr)
+    }
+}

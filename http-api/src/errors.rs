@@ -1,0 +1,119 @@
+//! Use-case errors as problems. Internal causes go to the log, with the
+//! request id; the client sees only the status and a generic detail.
+
+use std::error::Error;
+
+use payments_domain::{FieldPath, ValidationErrors};
+use payments_ports::{
+    ConflictReason, CreatePaymentError, DeletePaymentError, FetchPaymentError, ListPaymentsError,
+    PaymentHistoryError, UpdatePaymentError,
+};
+
+use crate::problem::{FieldProblem, Problem};
+
+/// The whole chain of causes, for the log.
+pub fn causes(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn unavailable(error: &dyn Error) -> Problem {
+    tracing::warn!(error = %causes(error), "payment store unavailable");
+    Problem::unavailable()
+}
+
+fn unexpected(error: &dyn Error) -> Problem {
+    tracing::error!(error = %causes(error), "unexpected failure");
+    Problem::internal()
+}
+
+/// A 422 with one entry per field error, pointed at by `pointer`.
+pub fn invalid(errors: &ValidationErrors, pointer: &dyn Fn(&FieldPath) -> String) -> Problem {
+    Problem::validation(
+        errors
+            .errors()
+            .iter()
+            .map(|error| FieldProblem {
+                pointer: pointer(&error.path),
+                detail: error.message.clone(),
+            })
+            .collect(),
+    )
+}
+
+fn conflict(reason: &ConflictReason) -> Problem {
+    match reason {
+        ConflictReason::IdempotencyKeyReused => Problem::idempotency_key_reused(),
+        ConflictReason::AlreadyExists | ConflictReason::VersionMismatch { .. } => {
+            Problem::conflict(reason.to_string())
+        }
+    }
+}
+
+/// The problem for a failed create.
+pub fn create(error: &CreatePaymentError, pointer: &dyn Fn(&FieldPath) -> String) -> Problem {
+    match error {
+        CreatePaymentError::Invalid(errors) => invalid(errors, pointer),
+        CreatePaymentError::Conflict(reason) => conflict(reason),
+        CreatePaymentError::Unavailable(_) => unavailable(error),
+        CreatePaymentError::Unexpected(_) => unexpected(error),
+    }
+}
+
+/// The problem for a failed read.
+pub fn fetch(error: &FetchPaymentError) -> Problem {
+    match error {
+        FetchPaymentError::NotFound => Problem::not_found("no such payment"),
+        FetchPaymentError::Unavailable(_) => unavailable(error),
+        FetchPaymentError::Unexpected(_) => unexpected(error),
+    }
+}
+
+/// The problem for a failed listing.
+pub fn list(error: &ListPaymentsError) -> Problem {
+    match error {
+        ListPaymentsError::Unavailable(_) => unavailable(error),
+        ListPaymentsError::Unexpected(_) => unexpected(error),
+    }
+}
+
+/// The problem for a failed update.
+pub fn update(error: &UpdatePaymentError, pointer: &dyn Fn(&FieldPath) -> String) -> Problem {
+    match error {
+        UpdatePaymentError::NotFound => Problem::not_found("no such payment"),
+        UpdatePaymentError::Conflict(reason) => conflict(reason),
+        UpdatePaymentError::Invalid(errors) => invalid(errors, pointer),
+        UpdatePaymentError::Unavailable(_) => unavailable(error),
+        UpdatePaymentError::Unexpected(_) => unexpected(error),
+    }
+}
+
+/// The problem for a failed delete.
+pub fn delete(error: &DeletePaymentError) -> Problem {
+    match error {
+        DeletePaymentError::NotFound => Problem::not_found("no such payment"),
+        DeletePaymentError::Conflict(reason) => conflict(reason),
+        DeletePaymentError::Unavailable(_) => unavailable(error),
+        DeletePaymentError::Unexpected(_) => unexpected(error),
+    }
+}
+
+/// The problem for a failed history read.
+pub fn history(error: &PaymentHistoryError) -> Problem {
+    match error {
+        PaymentHistoryError::NotFound => Problem::not_found("no such payment"),
+        PaymentHistoryError::Unavailable(_) => unavailable(error),
+        PaymentHistoryError::Unexpected(_) => unexpected(error),
+    }
+}
+
+/// A readiness failure: logged, then 503.
+pub fn not_ready(error: &dyn Error) -> Problem {
+    unavailable(error)
+}

@@ -1,0 +1,465 @@
+//! The Form3-style payments resource under `/v1/payments` (snake_case,
+//! `{"data": ..., "links": ...}` documents).
+
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bytes::Bytes;
+use http::header::{HeaderValue, ETAG, LOCATION};
+use http::{HeaderMap, StatusCode};
+use payments_domain::{
+    FieldPath, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput, PaymentEvent,
+    PaymentId, Version,
+};
+use payments_ports::CreatePayment;
+use serde::{Deserialize, Serialize};
+
+use crate::body::{self, push_member};
+use crate::errors;
+use crate::idempotency::{self, IDEMPOTENT_REPLAYED};
+use crate::keys::Caller;
+use crate::pagination::{self, ListLinks};
+use crate::problem::{FieldProblem, Problem};
+use crate::ApiState;
+
+const COLLECTION: &str = "/v1/payments";
+const RESOURCE_TYPE: &str = "Payment";
+
+/// A payment as the Form3 resource shows it.
+#[derive(Debug, Serialize)]
+pub struct PaymentResource<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: PaymentId,
+    version: Version,
+    organisation_id: OrganisationId,
+    created_on: String,
+    modified_on: String,
+    attributes: &'a PaymentAttributes,
+}
+
+impl<'a> PaymentResource<'a> {
+    /// The resource view of `payment`.
+    pub fn new(payment: &'a Payment) -> Self {
+        Self {
+            kind: RESOURCE_TYPE,
+            id: payment.id,
+            version: payment.version,
+            organisation_id: payment.organisation_id,
+            created_on: payment.created_on.to_string(),
+            modified_on: payment.modified_on.to_string(),
+            attributes: &payment.attributes,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SelfLink {
+    #[serde(rename = "self")]
+    this: String,
+}
+
+#[derive(Serialize)]
+struct Document<T> {
+    data: T,
+    links: SelfLink,
+}
+
+fn location(id: PaymentId) -> String {
+    format!("{COLLECTION}/{id}")
+}
+
+/// Where a domain field error points in a Form3 request body.
+fn pointer(path: &FieldPath) -> String {
+    path.to_json_pointer("/data")
+}
+
+/// `200`/`201` with the payment document, `Location`-free, `ETag` = version.
+fn payment_response(status: StatusCode, payment: &Payment) -> Response {
+    let document = Document {
+        data: PaymentResource::new(payment),
+        links: SelfLink {
+            this: location(payment.id),
+        },
+    };
+    let mut response = (status, Json(document)).into_response();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", payment.version)) {
+        response.headers_mut().insert(ETAG, etag);
+    }
+    response
+}
+
+/// Request body of a create.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateDocument {
+    data: CreateData,
+    #[serde(default)]
+    #[allow(dead_code)] // accepted so a fetched document can be posted back
+    links: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateData {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<String>,
+    organisation_id: Option<String>,
+    version: Option<u64>,
+    attributes: Option<PaymentAttributesInput>,
+}
+
+fn field(pointer: &str, detail: impl Into<String>) -> FieldProblem {
+    FieldProblem {
+        pointer: pointer.to_owned(),
+        detail: detail.into(),
+    }
+}
+
+fn check_type(kind: Option<&String>, problems: &mut Vec<FieldProblem>) {
+    if let Some(kind) = kind {
+        if kind != RESOURCE_TYPE {
+            problems.push(field(
+                "/data/type",
+                format!("must be \"{RESOURCE_TYPE}\", got {kind:?}"),
+            ));
+        }
+    }
+}
+
+fn parse_id<T>(
+    value: Option<&String>,
+    at: &str,
+    parse: fn(&str) -> Result<T, String>,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<T> {
+    match value.map(|text| parse(text)) {
+        None => {
+            problems.push(field(at, "is required"));
+            None
+        }
+        Some(Err(message)) => {
+            problems.push(field(at, message));
+            None
+        }
+        Some(Ok(parsed)) => Some(parsed),
+    }
+}
+
+/// `POST /v1/payments`: create a payment with a client-chosen id.
+pub async fn create(
+    State(state): State<ApiState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let body = body::bytes(body)?;
+    let document: CreateDocument = body::json(&headers, &body)?;
+    let idempotency = idempotency::from_headers(&headers, COLLECTION, &body)?;
+    let data = document.data;
+
+    let mut problems = Vec::new();
+    check_type(data.kind.as_ref(), &mut problems);
+    let id = parse_id(
+        data.id.as_ref(),
+        "/data/id",
+        PaymentId::parse,
+        &mut problems,
+    );
+    let organisation = parse_id(
+        data.organisation_id.as_ref(),
+        "/data/organisation_id",
+        OrganisationId::parse,
+        &mut problems,
+    );
+    if organisation.is_some_and(|organisation| organisation != caller.organisation_id) {
+        return Err(Problem::forbidden(
+            "organisation_id is not the organisation of your API key",
+        ));
+    }
+    if data.version.is_some_and(|version| version != 0) {
+        problems.push(field("/data/version", "a new payment starts at version 0"));
+    }
+    match &data.attributes {
+        None => problems.push(field("/data/attributes", "is required")),
+        Some(attributes) => {
+            if let Err(invalid) = attributes.validate() {
+                problems.extend(errors::invalid(&invalid, &pointer).errors().iter().cloned());
+            }
+        }
+    }
+    let (Some(id), Some(attributes), true) = (id, data.attributes, problems.is_empty()) else {
+        return Err(Problem::validation(problems));
+    };
+
+    let created = state
+        .service
+        .create_payment(CreatePayment {
+            organisation_id: caller.organisation_id,
+            id: Some(id),
+            attributes,
+            idempotency,
+        })
+        .await
+        .map_err(|error| errors::create(&error, &pointer))?;
+
+    let mut response = payment_response(StatusCode::CREATED, &created.payment);
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&location(id)) {
+        headers.insert(LOCATION, value);
+    }
+    if created.replayed {
+        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// A path id that is not a UUID names no payment: 404, like an unknown one.
+fn path_id(id: &str) -> Result<PaymentId, Problem> {
+    PaymentId::parse(id).map_err(|_| Problem::not_found("no such payment"))
+}
+
+/// `GET /v1/payments/{id}`.
+pub async fn fetch(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let payment = state
+        .service
+        .fetch_payment(caller.organisation_id, path_id(&id)?)
+        .await
+        .map_err(|error| errors::fetch(&error))?;
+    Ok(payment_response(StatusCode::OK, &payment))
+}
+
+#[derive(Serialize)]
+struct ListDocument<'a> {
+    data: Vec<PaymentResource<'a>>,
+    links: ListLinks,
+}
+
+/// `GET /v1/payments`: one page of the caller's payments.
+pub async fn list(
+    State(state): State<ApiState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let request = pagination::page_request(query.as_deref())?;
+    let page = state
+        .service
+        .list_payments(caller.organisation_id, request)
+        .await
+        .map_err(|error| errors::list(&error))?;
+    let document = ListDocument {
+        data: page.payments.iter().map(PaymentResource::new).collect(),
+        links: pagination::links(COLLECTION, &request, &page),
+    };
+    Ok(Json(document).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateDocument {
+    data: UpdateData,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateData {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<String>,
+    organisation_id: Option<String>,
+    version: Option<u64>,
+    attributes: Option<serde_json::Value>,
+}
+
+/// Every `null` inside the patch: an update cannot remove attributes, and
+/// silently ignoring a `null` would surprise the client.
+fn nulls(value: &serde_json::Value, at: &mut String, found: &mut Vec<FieldProblem>) {
+    match value {
+        serde_json::Value::Null => found.push(field(
+            at,
+            "cannot be removed by an update; send a value or leave it out",
+        )),
+        serde_json::Value::Object(members) => {
+            for (name, member) in members {
+                let length = at.len();
+                push_member(at, name);
+                nulls(member, at, found);
+                at.truncate(length);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let length = at.len();
+                at.push('/');
+                at.push_str(&index.to_string());
+                nulls(item, at, found);
+                at.truncate(length);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The patch's attributes, or every problem with them.
+fn patch_attributes(
+    value: Option<serde_json::Value>,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<PaymentAttributesInput> {
+    let Some(value) = value else {
+        problems.push(field(
+            "/data/attributes",
+            "is required: give the attributes to change",
+        ));
+        return None;
+    };
+    let mut at = "/data/attributes".to_owned();
+    nulls(&value, &mut at, problems);
+    match serde_path_to_error::deserialize::<_, PaymentAttributesInput>(value) {
+        Ok(patch) if patch.is_empty() => {
+            problems.push(field(
+                "/data/attributes",
+                "give at least one attribute to change",
+            ));
+            None
+        }
+        Ok(patch) => Some(patch),
+        Err(error) => {
+            let pointer = format!(
+                "/data/attributes{}",
+                body::pointer(error.path(), error.inner())
+            );
+            problems.push(field(&pointer, body::message(error.inner())));
+            None
+        }
+    }
+}
+
+/// `PATCH /v1/payments/{id}`: change the attributes given, at the version
+/// given.
+pub async fn update(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let id = path_id(&id)?;
+    let body = body::bytes(body)?;
+    let document: UpdateDocument = body::json(&headers, &body)?;
+    let data = document.data;
+
+    let mut problems = Vec::new();
+    check_type(data.kind.as_ref(), &mut problems);
+    match data.id.as_deref().map(PaymentId::parse) {
+        Some(Ok(body_id)) if body_id == id => {}
+        Some(Ok(_)) => problems.push(field("/data/id", "must be the id in the URL")),
+        Some(Err(message)) => problems.push(field("/data/id", message)),
+        None => problems.push(field("/data/id", "is required")),
+    }
+    if let Some(organisation) = &data.organisation_id {
+        if OrganisationId::parse(organisation).ok() != Some(caller.organisation_id) {
+            problems.push(field("/data/organisation_id", "cannot be changed"));
+        }
+    }
+    if data.version.is_none() {
+        problems.push(field(
+            "/data/version",
+            "is required: send the version you read",
+        ));
+    }
+    let patch = patch_attributes(data.attributes, &mut problems);
+    let (Some(version), Some(patch), true) = (data.version, patch, problems.is_empty()) else {
+        return Err(Problem::validation(problems));
+    };
+
+    let payment = state
+        .service
+        .update_payment(caller.organisation_id, id, Version::new(version), patch)
+        .await
+        .map_err(|error| errors::update(&error, &pointer))?;
+    Ok(payment_response(StatusCode::OK, &payment))
+}
+
+/// `DELETE /v1/payments/{id}?version=N`.
+pub async fn delete(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let id = path_id(&id)?;
+    let mut version = None;
+    for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match name.as_ref() {
+            "version" => {
+                let parsed = value.parse::<u64>().map_err(|_| {
+                    Problem::bad_request(format!("version must be a whole number, got {value:?}"))
+                })?;
+                version = Some(Version::new(parsed));
+            }
+            other => {
+                return Err(Problem::bad_request(format!(
+                    "unknown query parameter {other:?}; this route takes version"
+                )))
+            }
+        }
+    }
+    let version = version.ok_or_else(|| {
+        Problem::bad_request("the version query parameter is required: send the version you read")
+    })?;
+    state
+        .service
+        .delete_payment(caller.organisation_id, id, version)
+        .await
+        .map_err(|error| errors::delete(&error))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize)]
+struct EventResource<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    event: &'static str,
+    version: Version,
+    occurred_on: String,
+    payment: PaymentResource<'a>,
+}
+
+impl<'a> EventResource<'a> {
+    fn new(event: &'a PaymentEvent) -> Self {
+        Self {
+            kind: "PaymentEvent",
+            event: event.kind.as_str(),
+            version: event.version(),
+            occurred_on: event.occurred_on.to_string(),
+            payment: PaymentResource::new(&event.payment),
+        }
+    }
+}
+
+/// `GET /v1/payments/{id}/events`: the history, also after deletion.
+pub async fn events(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = path_id(&id)?;
+    let events = state
+        .service
+        .payment_history(caller.organisation_id, id)
+        .await
+        .map_err(|error| errors::history(&error))?;
+    let document = Document {
+        data: events.iter().map(EventResource::new).collect::<Vec<_>>(),
+        links: SelfLink {
+            this: format!("{}/events", location(id)),
+        },
+    };
+    Ok(Json(document).into_response())
+}

@@ -1,0 +1,196 @@
+//! API keys: each belongs to one organisation, which scopes every read and
+//! write made with it.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use payments_domain::OrganisationId;
+use sha2::{Digest, Sha256};
+
+use crate::problem::Problem;
+use crate::ApiState;
+
+/// The header clients send their key in.
+pub const API_KEY: &str = "x-api-key";
+
+/// The known API keys and their organisations. Only SHA-256 digests of the
+/// keys are held, so a memory dump or a `{:?}` shows no key.
+#[derive(Clone, Default)]
+pub struct ApiKeys {
+    organisations: HashMap<[u8; 32], OrganisationId>,
+}
+
+impl fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiKeys({} keys)", self.organisations.len())
+    }
+}
+
+fn digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// Why a list of API keys could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiKeysError {
+    /// An entry is not `key:organisation-uuid`.
+    #[error("API key entry {position} is not of the form key:organisation-uuid")]
+    Malformed {
+        /// 1-based position of the entry in the list.
+        position: usize,
+    },
+    /// The key of an entry is too short or has unsafe characters.
+    #[error("API key entry {position}: keys must be at least 16 visible ASCII characters without ':' or ','")]
+    WeakKey {
+        /// 1-based position of the entry in the list.
+        position: usize,
+    },
+    /// The organisation of an entry is not a UUID.
+    #[error("API key entry {position}: {message}")]
+    Organisation {
+        /// 1-based position of the entry in the list.
+        position: usize,
+        /// What is wrong with the organisation id.
+        message: String,
+    },
+}
+
+impl ApiKeys {
+    /// The shortest key accepted: short keys are guessable.
+    pub const MIN_KEY_LEN: usize = 16;
+
+    /// No keys: every payment request is refused.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a key for an organisation.
+    ///
+    /// # Errors
+    /// When the key is shorter than [`ApiKeys::MIN_KEY_LEN`] or holds
+    /// spaces, control characters, `:` or `,`.
+    pub fn insert(&mut self, key: &str, organisation: OrganisationId) -> Result<(), ApiKeysError> {
+        let safe = key.len() >= Self::MIN_KEY_LEN
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b':' && b != b',');
+        if !safe {
+            return Err(ApiKeysError::WeakKey {
+                position: self.organisations.len() + 1,
+            });
+        }
+        self.organisations.insert(digest(key), organisation);
+        Ok(())
+    }
+
+    /// Reads `key1:org-uuid1,key2:org-uuid2` (the `PAYMENTS_API_KEYS`
+    /// format). Errors name the entry by position, never the key.
+    ///
+    /// # Errors
+    /// When an entry is malformed, its key weak, or its organisation not a
+    /// UUID.
+    pub fn parse(list: &str) -> Result<Self, ApiKeysError> {
+        let mut keys = Self::new();
+        for (index, entry) in list
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .enumerate()
+        {
+            let position = index + 1;
+            let (key, organisation) = entry
+                .split_once(':')
+                .ok_or(ApiKeysError::Malformed { position })?;
+            let organisation = OrganisationId::parse(organisation.trim())
+                .map_err(|message| ApiKeysError::Organisation { position, message })?;
+            keys.insert(key.trim(), organisation)
+                .map_err(|_| ApiKeysError::WeakKey { position })?;
+        }
+        Ok(keys)
+    }
+
+    /// The organisation a key belongs to.
+    pub fn organisation(&self, key: &str) -> Option<OrganisationId> {
+        self.organisations.get(&digest(key)).copied()
+    }
+
+    /// How many keys are known.
+    pub fn len(&self) -> usize {
+        self.organisations.len()
+    }
+
+    /// Whether no key is known.
+    pub fn is_empty(&self) -> bool {
+        self.organisations.is_empty()
+    }
+}
+
+/// The organisation behind the request's API key. Extracting it answers 401
+/// when the key is missing or unknown.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    /// The organisation every read and write of this request is scoped to.
+    pub organisation_id: OrganisationId,
+}
+
+impl FromRequestParts<ApiState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ApiState,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(API_KEY)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|key| state.keys.organisation(key))
+            .map(|organisation_id| Caller { organisation_id })
+            .ok_or_else(Problem::unauthorized)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORG: &str = "743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb";
+
+    #[test]
+    fn a_key_list_maps_each_key_to_its_organisation() {
+        let keys = ApiKeys::parse(&format!(
+            "alpha-key-0123456789:{ORG}, beta-key-0123456789:{ORG}"
+        ))
+        .unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(
+            keys.organisation("beta-key-0123456789")
+                .unwrap()
+                .to_string(),
+            ORG
+        );
+        assert_eq!(keys.organisation("gamma-key-0123456789"), None);
+    }
+
+    #[test]
+    fn bad_entries_are_refused_without_echoing_the_key() {
+        let cases = [
+            ("secret-key-0123456789", "not of the form"),
+            ("short:743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb", "at least 16"),
+            ("secret-key-0123456789:not-a-uuid", "organisation id"),
+        ];
+        for (list, expected) in cases {
+            let message = ApiKeys::parse(list).unwrap_err().to_string();
+            assert!(message.contains(expected), "{list}: {message}");
+            assert!(!message.contains("secret-key"), "the key leaked: {message}");
+        }
+    }
+
+    #[test]
+    fn debug_output_shows_no_key() {
+        let keys = ApiKeys::parse(&format!("alpha-key-0123456789:{ORG}")).unwrap();
+        assert_eq!(format!("{keys:?}"), "ApiKeys(1 keys)");
+    }
+}

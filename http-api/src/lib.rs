@@ -1,0 +1,119 @@
+//! The payments REST API as one axum [`Router`]: both wire contracts, the
+//! operations routes, API keys, idempotency, request ids, problem+json
+//! errors and access logs. Transport-agnostic: `http-hyper` serves it over
+//! TCP, `http-lambda` under AWS Lambda, and tests call it with `oneshot`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use adapter_memory::MemoryRepository;
+//! use http_api::{router, ApiKeys, ApiState};
+//! use payments_ports::PaymentService;
+//!
+//! let mut keys = ApiKeys::new();
+//! keys.insert("a-long-secret-api-key", "743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb".parse().unwrap()).unwrap();
+//! let app: axum::Router = router(ApiState::new(
+//!     PaymentService::with_system_clock(Arc::new(MemoryRepository::new())),
+//!     keys,
+//! ));
+//! # let _ = app;
+//! ```
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `POST /v1/payments` | create (client-chosen id; 409 on a taken id) |
+//! | `GET /v1/payments` | list (`page[size]` 1–100, `page[after]`, `sort`) |
+//! | `GET /v1/payments/{id}` | fetch (`ETag` = version) |
+//! | `PATCH /v1/payments/{id}` | partial update at a version (409 if stale) |
+//! | `DELETE /v1/payments/{id}?version=N` | delete (204) |
+//! | `GET /v1/payments/{id}/events` | history, also after delete |
+//! | `POST /payments` | record a payment (recorder contract) |
+//! | `GET /payments`, `GET /payments/{id}` | read records back |
+//! | `GET /health`, `/ready`, `/openapi.json` | operations (no API key) |
+//!
+//! Every payment route needs `x-api-key`; the key's organisation scopes
+//! every read and write (another organisation's payment is a 404). The
+//! operations routes are open so load balancers and orchestrators can probe
+//! them; they reveal nothing about payments.
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn;
+use axum::routing::{get, post};
+use axum::Router;
+use payments_ports::PaymentService;
+
+mod access_log;
+mod body;
+mod errors;
+mod form3;
+mod idempotency;
+mod keys;
+mod operations;
+mod pagination;
+mod problem;
+mod recorder;
+mod request_id;
+
+pub use idempotency::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
+pub use keys::{ApiKeys, ApiKeysError, Caller, API_KEY};
+pub use operations::OPENAPI;
+pub use problem::{FieldProblem, Problem, PROBLEM_JSON};
+pub use request_id::REQUEST_ID;
+
+/// The largest request body the API reads (64 KiB): a full Form3 payment is
+/// about 2 KiB. Larger bodies get 413.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// What every handler needs: the use cases and the API keys.
+#[derive(Clone)]
+pub struct ApiState {
+    service: PaymentService,
+    keys: Arc<ApiKeys>,
+}
+
+impl ApiState {
+    /// State over a service and the known API keys.
+    pub fn new(service: PaymentService, keys: ApiKeys) -> Self {
+        Self {
+            service,
+            keys: Arc::new(keys),
+        }
+    }
+}
+
+/// Every route of the API, as `(path, methods)`: the Router is built from
+/// the same paths, and the tests check both against the OpenAPI document.
+pub const ROUTES: &[(&str, &[&str])] = &[
+    ("/v1/payments", &["GET", "POST"]),
+    ("/v1/payments/{id}", &["GET", "PATCH", "DELETE"]),
+    ("/v1/payments/{id}/events", &["GET"]),
+    ("/payments", &["GET", "POST"]),
+    ("/payments/{id}", &["GET"]),
+    ("/health", &["GET"]),
+    ("/ready", &["GET"]),
+    ("/openapi.json", &["GET"]),
+];
+
+/// The API as one Router.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/v1/payments", post(form3::create).get(form3::list))
+        .route(
+            "/v1/payments/{id}",
+            get(form3::fetch).patch(form3::update).delete(form3::delete),
+        )
+        .route("/v1/payments/{id}/events", get(form3::events))
+        .route("/payments", post(recorder::record).get(recorder::list))
+        .route("/payments/{id}", get(recorder::fetch))
+        .route("/health", get(operations::health))
+        .route("/ready", get(operations::ready))
+        .route("/openapi.json", get(operations::openapi))
+        .fallback(|| async { Problem::not_found("no such route") })
+        .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
+        .route_layer(from_fn(access_log::record_route))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(from_fn(access_log::middleware))
+        .layer(from_fn(request_id::middleware))
+        .with_state(state)
+}

@@ -1,0 +1,35 @@
+//! Routes for operators: liveness, readiness and the API description.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use http::header::{HeaderValue, CONTENT_TYPE};
+
+use crate::errors::not_ready;
+use crate::ApiState;
+
+/// The OpenAPI 3.1 document of every route, kept beside the code and
+/// checked against the Router by the crate's tests.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// `GET /health`: the process is up. Touches nothing else.
+pub async fn health() -> Response {
+    Json(serde_json::json!({ "status": "ok" })).into_response()
+}
+
+/// `GET /ready`: the store answers; 503 when it does not.
+pub async fn ready(State(state): State<ApiState>) -> Response {
+    match state.service.ready().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(error) => not_ready(&error).into_response(),
+    }
+}
+
+/// `GET /openapi.json`.
+pub async fn openapi() -> Response {
+    let mut response = OPENAPI.into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}

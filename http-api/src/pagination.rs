@@ -1,0 +1,176 @@
+//! List query parameters (`page[size]`, `page[after]`, `sort`) and the
+//! opaque cursors in `links.next`.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use payments_domain::{PaymentId, Timestamp};
+use payments_ports::{ListOrder, Page, PageCursor, PageRequest, PageSize};
+use serde::Serialize;
+
+use crate::problem::Problem;
+
+const PAGE_SIZE: &str = "page[size]";
+const PAGE_AFTER: &str = "page[after]";
+const SORT: &str = "sort";
+const CURSOR_VERSION: &str = "p1";
+
+/// Encodes a page position as an opaque token. Clients must treat it as
+/// opaque; it is validated when it comes back, so a damaged token is a 400,
+/// and it cannot reach another organisation's payments because every
+/// listing is scoped by the API key.
+pub fn encode_cursor(cursor: &PageCursor) -> String {
+    let plain = format!(
+        "{CURSOR_VERSION}.{}.{}",
+        cursor.created_on.unix_micros(),
+        cursor.id.as_uuid().simple()
+    );
+    URL_SAFE_NO_PAD.encode(plain)
+}
+
+/// Reads a token made by [`encode_cursor`].
+///
+/// # Errors
+/// A 400 problem when the token was not made by this API.
+pub fn decode_cursor(token: &str) -> Result<PageCursor, Problem> {
+    let invalid = || Problem::bad_request(format!("{PAGE_AFTER} is not a cursor this API issued"));
+    let plain = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+    let plain = String::from_utf8(plain).map_err(|_| invalid())?;
+    let mut parts = plain.split('.');
+    let (Some(CURSOR_VERSION), Some(micros), Some(id), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid());
+    };
+    let created_on = micros
+        .parse::<i64>()
+        .ok()
+        .and_then(|m| Timestamp::from_unix_micros(m).ok())
+        .ok_or_else(invalid)?;
+    let id = PaymentId::from_uuid(uuid::Uuid::try_parse(id).map_err(|_| invalid())?);
+    Ok(PageCursor { created_on, id })
+}
+
+/// The listing asked for by a query string.
+///
+/// # Errors
+/// A 400 problem naming the parameter that is unknown or out of range.
+pub fn page_request(query: Option<&str>) -> Result<PageRequest, Problem> {
+    let mut request = PageRequest::first(PageSize::DEFAULT);
+    for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        match name.as_ref() {
+            PAGE_SIZE => {
+                request.size = value
+                    .parse::<u64>()
+                    .map_err(|_| format!("must be a whole number, got {value:?}"))
+                    .and_then(PageSize::new)
+                    .map_err(|message| Problem::bad_request(format!("{PAGE_SIZE} {message}")))?;
+            }
+            PAGE_AFTER => request.after = Some(decode_cursor(&value)?),
+            SORT => {
+                request.order = match value.as_ref() {
+                    "created_on" => ListOrder::OldestFirst,
+                    "-created_on" => ListOrder::NewestFirst,
+                    _ => {
+                        return Err(Problem::bad_request(format!(
+                            "{SORT} must be created_on (oldest first) or -created_on (newest first), got {value:?}"
+                        )))
+                    }
+                }
+            }
+            other => {
+                return Err(Problem::bad_request(format!(
+                    "unknown query parameter {other:?}; this route takes {PAGE_SIZE}, {PAGE_AFTER} and {SORT}"
+                )))
+            }
+        }
+    }
+    Ok(request)
+}
+
+/// `links` of a list response.
+#[derive(Debug, Serialize)]
+pub struct ListLinks {
+    /// This page.
+    #[serde(rename = "self")]
+    pub this: String,
+    /// The next page, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+fn link(path: &str, request: &PageRequest, after: Option<&PageCursor>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair(PAGE_SIZE, &request.size.get().to_string());
+    if let Some(after) = after {
+        query.append_pair(PAGE_AFTER, &encode_cursor(after));
+    }
+    if request.order == ListOrder::NewestFirst {
+        query.append_pair(SORT, "-created_on");
+    }
+    format!("{path}?{}", query.finish())
+}
+
+/// The links of `page`, listed at `path` with `request`.
+pub fn links(path: &str, request: &PageRequest, page: &Page) -> ListLinks {
+    ListLinks {
+        this: link(path, request, request.after.as_ref()),
+        next: page
+            .next
+            .as_ref()
+            .map(|next| link(path, request, Some(next))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_through_their_token() {
+        let cursor = PageCursor {
+            created_on: Timestamp::parse("2024-08-01T12:34:56.123456Z").unwrap(),
+            id: PaymentId::parse("4ee3a8d8-ca7b-4290-a52c-dd5b6165ec43").unwrap(),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(&cursor)).unwrap(), cursor);
+    }
+
+    #[test]
+    fn damaged_cursors_are_bad_requests() {
+        let good = encode_cursor(&PageCursor {
+            created_on: Timestamp::parse("2024-08-01T12:34:56Z").unwrap(),
+            id: PaymentId::parse("4ee3a8d8-ca7b-4290-a52c-dd5b6165ec43").unwrap(),
+        });
+        let cases = [
+            "not base64!".to_owned(),
+            URL_SAFE_NO_PAD.encode("p1.12.not-a-uuid"),
+            URL_SAFE_NO_PAD.encode("p0.12.4ee3a8d8ca7b4290a52cdd5b6165ec43"),
+            URL_SAFE_NO_PAD.encode("p1.x.4ee3a8d8ca7b4290a52cdd5b6165ec43"),
+            format!("{good}AA"),
+        ];
+        for token in cases {
+            let problem = decode_cursor(&token).unwrap_err();
+            assert_eq!(problem.status(), http::StatusCode::BAD_REQUEST, "{token}");
+        }
+    }
+
+    #[test]
+    fn page_parameters_are_checked() {
+        assert_eq!(
+            page_request(Some("page%5Bsize%5D=100")).unwrap().size.get(),
+            100
+        );
+        assert_eq!(
+            page_request(Some("sort=-created_on")).unwrap().order,
+            ListOrder::NewestFirst
+        );
+        for bad in [
+            "page[size]=0",
+            "page[size]=101",
+            "page[size]=ten",
+            "sort=amount",
+            "colour=blue",
+        ] {
+            assert!(page_request(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! RFC 9457 problem details: every error response of the API.
+
+use axum::response::{IntoResponse, Response};
+use http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use http::StatusCode;
+use serde::Serialize;
+
+use crate::request_id;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Seconds a client should wait before retrying when the store is down.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// One problem with one part of the request body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    /// RFC 6901 JSON Pointer into the request body (`/data/attributes/amount`).
+    pub pointer: String,
+    /// What is wrong there.
+    pub detail: String,
+}
+
+/// An error response: `type`, `title`, `status`, `detail`, the request id,
+/// and for validation failures an `errors` list. The `type` is a stable
+/// relative URI (`/problems/validation`) clients may switch on.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    status: StatusCode,
+    kind: &'static str,
+    title: &'static str,
+    detail: String,
+    errors: Vec<FieldProblem>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    #[serde(skip_serializing_if = "<[FieldProblem]>::is_empty")]
+    errors: &'a [FieldProblem],
+}
+
+impl Problem {
+    fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// 400: the request cannot be read (no body, malformed JSON, bad query).
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad request",
+            detail,
+        )
+    }
+
+    /// 401: no API key, or one that is not known.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            "send a valid API key in the x-api-key header",
+        )
+    }
+
+    /// 403: the request names another organisation than the API key's.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+    }
+
+    /// 404: no such payment for this organisation, or no such route.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+
+    /// 405: the route exists but not for this method (axum adds `Allow`).
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            "this route does not accept this method; see the Allow header",
+        )
+    }
+
+    /// 409: the id is taken, or the payment changed since it was read.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+    }
+
+    /// 413: the body is larger than the server accepts.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Payload too large",
+            "the request body is larger than the server accepts",
+        )
+    }
+
+    /// 415: the body is not JSON.
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the body as JSON with Content-Type: application/json",
+        )
+    }
+
+    /// 422: the body is JSON but breaks the contract; one entry per problem.
+    pub fn validation(errors: Vec<FieldProblem>) -> Self {
+        let detail = match errors.len() {
+            1 => "the request has 1 invalid field".to_owned(),
+            n => format!("the request has {n} invalid fields"),
+        };
+        Self {
+            errors,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid request",
+                detail,
+            )
+        }
+    }
+
+    /// 422: the idempotency key was used before with a different body.
+    pub fn idempotency_key_reused() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            "Idempotency key reused",
+            "this Idempotency-Key was already used with a different request; use a new key for a new request",
+        )
+    }
+
+    /// 503: the store is unavailable; comes with `Retry-After`.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            "the payment store is unavailable; retry shortly",
+        )
+    }
+
+    /// 500: anything unexpected. Says nothing of the cause: log it instead.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal server error",
+            "an unexpected error occurred; quote the request id when reporting it",
+        )
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The field problems (for 422).
+    pub fn errors(&self) -> &[FieldProblem] {
+        &self.errors
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = Body {
+            kind: format!("/problems/{}", self.kind),
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            request_id: request_id::current(),
+            errors: &self.errors,
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        let mut response = (self.status, json).into_response();
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
+        response
+    }
+}

@@ -1,0 +1,233 @@
+//! The payment recorder under `/payments` (camelCase): record a payment
+//! with a timestamp, a description, a currency and an amount.
+
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bytes::Bytes;
+use http::header::{HeaderValue, LOCATION};
+use http::{HeaderMap, StatusCode};
+use payments_domain::{FieldPath, PathSegment, Payment, PaymentAttributesInput, PaymentId};
+use payments_ports::CreatePayment;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::body;
+use crate::errors;
+use crate::idempotency::{self, IDEMPOTENT_REPLAYED};
+use crate::keys::Caller;
+use crate::pagination::{self, ListLinks};
+use crate::problem::{FieldProblem, Problem};
+use crate::ApiState;
+
+const COLLECTION: &str = "/payments";
+
+/// The request body. `amount` is kept as raw JSON text so a number such as
+/// `0.07` is read as the decimal it spells, never through a float.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RecordBody {
+    payment_timestamp: Option<String>,
+    payment_description: Option<String>,
+    currency: Option<String>,
+    amount: Option<Box<RawValue>>,
+}
+
+/// A recorded payment as the recorder shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Record {
+    id: PaymentId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_timestamp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_description: Option<String>,
+    currency: String,
+    /// A JSON number with exactly the digits stored (`500`, `0.07`).
+    amount: Box<RawValue>,
+    version: u64,
+    created_on: String,
+}
+
+impl Record {
+    fn new(payment: &Payment) -> Result<Self, Problem> {
+        let attributes = &payment.attributes;
+        // A stored amount is digits with an optional fraction: always a
+        // valid JSON number. Failing here would mean a broken invariant.
+        let amount =
+            RawValue::from_string(attributes.money.amount().to_string()).map_err(|error| {
+                tracing::error!(error = %error, "a stored amount is not a JSON number");
+                Problem::internal()
+            })?;
+        Ok(Self {
+            id: payment.id,
+            payment_timestamp: attributes.payment_timestamp.map(|t| t.to_string()),
+            payment_description: attributes
+                .description
+                .as_ref()
+                .map(|d| d.as_str().to_owned()),
+            currency: attributes.money.currency().to_string(),
+            amount,
+            version: payment.version.number(),
+            created_on: payment.created_on.to_string(),
+        })
+    }
+}
+
+/// Where a domain field error points in a recorder body.
+fn pointer(path: &FieldPath) -> String {
+    let name = match path.segments() {
+        [PathSegment::Field("attributes"), PathSegment::Field(name)] => *name,
+        _ => "",
+    };
+    match name {
+        "amount" => "/amount",
+        "currency" => "/currency",
+        "description" => "/paymentDescription",
+        "payment_timestamp" => "/paymentTimestamp",
+        _ => "",
+    }
+    .to_owned()
+}
+
+/// The amount as decimal text: a JSON number's own digits, or a string.
+fn amount_text(raw: &RawValue) -> Result<String, String> {
+    let text = raw.get().trim();
+    if text.starts_with('"') {
+        serde_json::from_str::<String>(text).map_err(|_| "must be a decimal number".to_owned())
+    } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "must be a decimal number or a string holding one, got {text}"
+        ))
+    }
+}
+
+fn field(pointer: &str, detail: impl Into<String>) -> FieldProblem {
+    FieldProblem {
+        pointer: pointer.to_owned(),
+        detail: detail.into(),
+    }
+}
+
+/// `POST /payments`: record a payment. 201 with the record; 400 without a
+/// body or with malformed JSON; 422 with every invalid field.
+pub async fn record(
+    State(state): State<ApiState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let body = body::bytes(body)?;
+    let request: RecordBody = body::json(&headers, &body)?;
+    let idempotency = idempotency::from_headers(&headers, COLLECTION, &body)?;
+
+    let mut problems = Vec::new();
+    for (value, at) in [
+        (request.payment_timestamp.is_some(), "/paymentTimestamp"),
+        (request.payment_description.is_some(), "/paymentDescription"),
+        (request.currency.is_some(), "/currency"),
+        (request.amount.is_some(), "/amount"),
+    ] {
+        if !value {
+            problems.push(field(at, "is required"));
+        }
+    }
+    let amount = match request.amount.as_deref().map(amount_text) {
+        Some(Err(message)) => {
+            problems.push(field("/amount", message));
+            None
+        }
+        Some(Ok(text)) => Some(text),
+        None => None,
+    };
+    let attributes = PaymentAttributesInput {
+        amount,
+        currency: request.currency,
+        description: request.payment_description,
+        payment_timestamp: request.payment_timestamp,
+        ..Default::default()
+    };
+    if let Err(invalid) = attributes.validate() {
+        for problem in errors::invalid(&invalid, &pointer).errors() {
+            // "is required" for a missing field is already reported above.
+            if !problems
+                .iter()
+                .any(|known| known.pointer == problem.pointer)
+            {
+                problems.push(problem.clone());
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problem::validation(problems));
+    }
+
+    let created = state
+        .service
+        .create_payment(CreatePayment {
+            organisation_id: caller.organisation_id,
+            id: None,
+            attributes,
+            idempotency,
+        })
+        .await
+        .map_err(|error| errors::create(&error, &pointer))?;
+
+    let mut response = (StatusCode::CREATED, Json(Record::new(&created.payment)?)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&format!("{COLLECTION}/{}", created.payment.id)) {
+        headers.insert(LOCATION, value);
+    }
+    if created.replayed {
+        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// `GET /payments/{id}`: any payment of the caller, in the recorder's view.
+pub async fn fetch(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = PaymentId::parse(&id).map_err(|_| Problem::not_found("no such payment"))?;
+    let payment = state
+        .service
+        .fetch_payment(caller.organisation_id, id)
+        .await
+        .map_err(|error| errors::fetch(&error))?;
+    Ok(Json(Record::new(&payment)?).into_response())
+}
+
+#[derive(Serialize)]
+struct RecordList {
+    data: Vec<Record>,
+    links: ListLinks,
+}
+
+/// `GET /payments`: one page of the caller's payments, recorder view.
+pub async fn list(
+    State(state): State<ApiState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let request = pagination::page_request(query.as_deref())?;
+    let page = state
+        .service
+        .list_payments(caller.organisation_id, request)
+        .await
+        .map_err(|error| errors::list(&error))?;
+    let data = page
+        .payments
+        .iter()
+        .map(Record::new)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(RecordList {
+        data,
+        links: pagination::links(COLLECTION, &request, &page),
+    })
+    .into_response())
+}

@@ -1,0 +1,85 @@
+//! `x-request-id`: taken from the request when sane, generated otherwise,
+//! returned on every response and quoted in every problem body and log line.
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use http::HeaderValue;
+
+/// The header carrying the request id both ways.
+pub const REQUEST_ID: &str = "x-request-id";
+
+tokio::task_local! {
+    static CURRENT: String;
+}
+
+/// The request id of the request being handled on this task, if any.
+pub fn current() -> Option<String> {
+    CURRENT.try_with(Clone::clone).ok()
+}
+
+/// The request id as a request extension, for handlers and middleware.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A client-sent id is kept when it is 1 to 128 letters, digits, `-`, `_`,
+/// `.` or `:`: enough for UUIDs, AWS and tracing ids, and nothing that could
+/// forge a log line or a header.
+fn sane(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    let ok = (1..=128).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    ok.then(|| text.to_owned())
+}
+
+#[allow(clippy::disallowed_methods)] // a request id is not a domain id; it only has to be unique
+fn generate() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Middleware: settles the request id, runs the rest of the stack with it,
+/// and puts it on the response.
+pub async fn middleware(mut request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(sane)
+        .unwrap_or_else(generate);
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = CURRENT.scope(id.clone(), next.run(request)).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_ids_are_taken_from_the_client() {
+        let cases = [
+            ("abc-123", true, "letters, digits and dashes"),
+            (
+                "1-67891233-abcdef012345678912345678",
+                true,
+                "an X-Ray style id",
+            ),
+            ("", false, "empty"),
+            ("has space", false, "space"),
+            ("line\tbreak", false, "control character"),
+            ("<script>", false, "markup"),
+        ];
+        for (text, kept, reason) in cases {
+            let value = HeaderValue::from_str(text).unwrap();
+            assert_eq!(sane(&value).is_some(), kept, "{reason}");
+        }
+        assert!(
+            sane(&HeaderValue::from_str(&"a".repeat(129)).unwrap()).is_none(),
+            "too long"
+        );
+    }
+}

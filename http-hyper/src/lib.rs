@@ -1,0 +1,37 @@
+//! Serves a tower [`Service`](tower::Service) — in practice the payments axum
+//! `Router` — over TCP with hyper 1, speaking HTTP/1.1 and cleartext HTTP/2
+//! (prior knowledge) on the same port.
+//!
+//! ```no_run
+//! use axum::{routing::get, Router};
+//! use http_hyper::{serve, shutdown_signal, ServeConfig};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let app = Router::new().route("/health", get(|| async { "ok" }));
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//! serve(app, listener, shutdown_signal(), &ServeConfig::default()).await
+//! # }
+//! ```
+//!
+//! What the server adds around the service, all set in [`ServeConfig`]:
+//!
+//! - a **header-read timeout**: a connection that does not deliver a complete
+//!   request head in time is closed (slowloris protection, and the idle
+//!   timeout for HTTP/1 keep-alive connections);
+//! - a **request body limit**: larger bodies get `413 Payload Too Large`;
+//! - **graceful shutdown**: when the `shutdown` future completes the listener
+//!   is closed, requests in flight finish, and connections still open after
+//!   the grace period are dropped.
+//!
+//! Accept errors (for example `EMFILE`) and per-connection errors are logged
+//! with `tracing`, never returned: one bad client or a burst of file
+//! descriptor exhaustion must not stop the server.
+
+mod config;
+mod connection;
+mod serve;
+mod signal;
+
+pub use config::ServeConfig;
+pub use serve::{serve, RequestBody};
+pub use signal::shutdown_signal;

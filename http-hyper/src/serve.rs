@@ -1,0 +1,226 @@
+//! The accept loop and the graceful shutdown that ends it.
+
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use hyper::body::{Body, Incoming};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::task::{JoinError, JoinSet};
+use tower::BoxError;
+use tower_http::limit::RequestBodyLimit;
+use tracing::{debug, error, info, warn, Instrument as _};
+
+use crate::connection::serve_connection;
+use crate::ServeConfig;
+
+/// Body of the requests the served service receives: hyper's streaming body,
+/// capped at [`ServeConfig::request_body_limit`]. Reading past the cap
+/// yields an error that wraps [`http_body_util::LengthLimitError`], which
+/// axum's body extractors answer with 413.
+///
+/// [`http_body_util::LengthLimitError`]: https://docs.rs/http-body-util/0.1/http_body_util/struct.LengthLimitError.html
+pub type RequestBody = tower_http::body::Limited<Incoming>;
+
+/// How long to pause after an accept error that is not the peer's fault.
+///
+/// Such errors (`EMFILE`, `ENFILE`, `ENOBUFS`) persist until connections
+/// close and free resources; retrying at once would spin a core and flood
+/// the log. One second is what axum's own `serve` waits.
+const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_secs(1);
+
+/// How often to ping HTTP/2 clients. Without pings a peer that vanished
+/// (host crashed, cable pulled) leaves an HTTP/2 connection open forever,
+/// since, unlike HTTP/1, it has no header-read timeout between requests.
+const HTTP2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Serves `service` on every connection `listener` accepts, over HTTP/1.1 or
+/// cleartext HTTP/2 (prior knowledge, detected per connection), until
+/// `shutdown` completes.
+///
+/// `service` is typically an axum `Router`; it is cloned for each request and
+/// receives bodies capped as described in [`ServeConfig`].
+///
+/// When `shutdown` completes the listener is closed at once (new connections
+/// are refused), every open connection is asked to finish gracefully, and the
+/// function waits up to [`ServeConfig::shutdown_grace_period`] for them;
+/// connections still open after that are dropped. Pass
+/// [`shutdown_signal()`](crate::shutdown_signal) in production.
+///
+/// Accept errors are logged and retried after a short pause; connection
+/// errors are logged at debug. Neither ends the server.
+///
+/// # Errors
+///
+/// Only if the listener's local address cannot be read at start-up.
+pub async fn serve<S, B>(
+    service: S,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    config: &ServeConfig,
+) -> io::Result<()>
+where
+    S: tower::Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let local_addr = listener.local_addr()?;
+    info!(%local_addr, "listening");
+
+    let service = RequestBodyLimit::new(service, config.request_body_limit);
+    let builder = Arc::new(connection_builder(config));
+    let graceful = GracefulShutdown::new();
+    // Owning the connection tasks lets shutdown drop the ones that outlive
+    // the grace period instead of leaving them running detached.
+    let mut connections = JoinSet::new();
+    let mut shutdown = pin!(shutdown);
+
+    'accept: loop {
+        let (stream, peer_addr) = tokio::select! {
+            // Shutdown first, so a busy listener cannot starve it.
+            biased;
+            () = &mut shutdown => break 'accept,
+            Some(finished) = connections.join_next(), if !connections.is_empty() => {
+                log_if_panicked(finished);
+                continue 'accept;
+            }
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) if is_peer_error(&error) => {
+                    debug!(%error, "peer gave up before its connection was accepted");
+                    continue 'accept;
+                }
+                Err(error) => {
+                    error!(
+                        %error,
+                        backoff = ?ACCEPT_ERROR_BACKOFF,
+                        "cannot accept connections; backing off"
+                    );
+                    tokio::select! {
+                        biased;
+                        () = &mut shutdown => break 'accept,
+                        () = tokio::time::sleep(ACCEPT_ERROR_BACKOFF) => continue 'accept,
+                    }
+                }
+            },
+        };
+
+        // Responses are written in few, whole chunks; Nagle's algorithm would
+        // only delay them waiting for the client's ACK.
+        if let Err(error) = stream.set_nodelay(true) {
+            debug!(%error, %peer_addr, "cannot set TCP_NODELAY");
+        }
+        let span = tracing::debug_span!("connection", %peer_addr);
+        connections.spawn(
+            serve_connection(
+                stream,
+                service.clone(),
+                Arc::clone(&builder),
+                // Taken here, before the next shutdown check, so no accepted
+                // connection can miss the shutdown notice.
+                graceful.watcher(),
+                config.header_read_timeout,
+            )
+            .instrument(span),
+        );
+    }
+
+    drop(listener);
+    let grace_period = config.shutdown_grace_period;
+    info!(
+        connections = graceful.count(),
+        ?grace_period,
+        "shutting down: no longer accepting, waiting for requests in flight"
+    );
+    if tokio::time::timeout(grace_period, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        warn!(
+            ?grace_period,
+            "grace period over; dropping connections still open"
+        );
+    }
+    // Aborting drops the connections' sockets; for those that already
+    // finished it only collects their results.
+    connections.shutdown().await;
+    info!("server stopped");
+    Ok(())
+}
+
+/// The hyper connection settings derived from `config`.
+fn connection_builder(config: &ServeConfig) -> Builder<TokioExecutor> {
+    let mut builder = Builder::new(TokioExecutor::new());
+    // hyper enforces its timeouts only when it has a timer to schedule them.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(HTTP2_KEEP_ALIVE_INTERVAL);
+    builder
+}
+
+/// Whether an accept error concerns only the connection being accepted (the
+/// peer reset or gave up), so the next accept can follow at once.
+fn is_peer_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Connection tasks only end by finishing or, at shutdown, by being aborted;
+/// a panic (a handler bug) is the one outcome worth an error log.
+fn log_if_panicked(finished: Result<(), JoinError>) {
+    if let Err(join_error) = finished {
+        if join_error.is_panic() {
+            error!(%join_error, "a connection task panicked");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_peer_error;
+    use std::io;
+
+    #[test]
+    fn resource_exhaustion_is_not_a_peer_error_so_accepting_backs_off() {
+        let cases = [
+            (
+                io::ErrorKind::ConnectionAborted,
+                true,
+                "peer aborted the handshake",
+            ),
+            (
+                io::ErrorKind::ConnectionReset,
+                true,
+                "peer reset before accept",
+            ),
+            (io::ErrorKind::ConnectionRefused, true, "peer refused"),
+            (io::ErrorKind::OutOfMemory, false, "ENOBUFS / ENOMEM"),
+            (
+                io::ErrorKind::Other,
+                false,
+                "EMFILE / ENFILE surface as Other",
+            ),
+        ];
+        for (kind, expected, reason) in cases {
+            assert_eq!(is_peer_error(&io::Error::from(kind)), expected, "{reason}");
+        }
+    }
+}
