@@ -54,3 +54,87 @@ async fn serve_loads_the_seed_file_before_answering() {
         ["Payment for Em's piano lessons", "Second seeded payment"]
     );
 }
+
+fn payments(args: &[&str], database_url: &str) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_payments"))
+        .args(args)
+        .env("PAYMENTS_LOG", "warn")
+        .env("DATABASE_URL", database_url)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_migrate_is_safe_twice_and_a_second_seed_creates_nothing() {
+    let url = payments_tests::postgres::test_database_url().await;
+
+    let first_migrate = payments(&["migrate", "--store", "postgres"], &url);
+    let second_migrate = payments(&["migrate", "--store", "postgres"], &url);
+    let first_seed = payments(&["seed", SEED_FILE, "--store", "postgres"], &url);
+    let second_seed = payments(&["seed", SEED_FILE, "--store", "postgres"], &url);
+
+    assert!(
+        first_migrate.0 && second_migrate.0,
+        "{first_migrate:?} {second_migrate:?}"
+    );
+    assert!(
+        first_seed
+            .1
+            .starts_with("created 2, already present 0, rejected 1"),
+        "{first_seed:?}"
+    );
+    assert!(
+        second_seed
+            .1
+            .starts_with("created 0, already present 2, rejected 1"),
+        "{second_seed:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_postgres_keeps_payments_across_restarts() {
+    let url = payments_tests::postgres::test_database_url().await;
+    let keys = format!("{KEY_A}:{ORGANISATION_A}");
+    let envs = [
+        ("PAYMENTS_API_KEYS", keys.as_str()),
+        ("DATABASE_URL", url.as_str()),
+    ];
+    let client = reqwest::Client::new();
+    let record = serde_json::json!({ "paymentTimestamp": "2024-08-01T12:34:56Z", "paymentDescription": "Kept", "currency": "EUR", "amount": "9.99" });
+
+    let first = support::serve(&["--store", "postgres", "--migrate"], &envs).await;
+    let created: serde_json::Value = client
+        .post(format!("{}/payments", first.base))
+        .header("x-api-key", KEY_A)
+        .json(&record)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    first.terminate().await;
+    let second = support::serve(&["--store", "postgres"], &envs).await;
+    let read = client
+        .get(format!(
+            "{}/payments/{}",
+            second.base,
+            created["id"].as_str().unwrap()
+        ))
+        .header("x-api-key", KEY_A)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(read.status(), 200);
+    assert_eq!(
+        read.json::<serde_json::Value>().await.unwrap()["amount"],
+        serde_json::json!(9.99)
+    );
+}

@@ -5,6 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use adapter_memory::MemoryRepository;
+use adapter_postgres::{PostgresConfig, PostgresRepository};
+use anyhow::Context as _;
 use payments_ports::PaymentRepository;
 
 /// Where payments are kept (`PAYMENTS_STORE`).
@@ -12,12 +14,15 @@ use payments_ports::PaymentRepository;
 pub enum StoreKind {
     /// In process memory: nothing survives a restart.
     Memory,
+    /// PostgreSQL at `DATABASE_URL` (see `adapter-postgres`).
+    Postgres,
 }
 
 impl fmt::Display for StoreKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             StoreKind::Memory => "memory",
+            StoreKind::Postgres => "postgres",
         })
     }
 }
@@ -26,23 +31,39 @@ impl fmt::Display for StoreKind {
 ///
 /// # Errors
 /// When its configuration is invalid or it cannot be reached at all.
-#[allow(clippy::unused_async)] // the database stores connect asynchronously
+#[allow(clippy::unused_async)] // the DynamoDB store connects asynchronously
 pub async fn open(kind: StoreKind) -> anyhow::Result<Arc<dyn PaymentRepository>> {
     match kind {
         StoreKind::Memory => Ok(Arc::new(MemoryRepository::new())),
+        StoreKind::Postgres => Ok(Arc::new(postgres()?)),
     }
+}
+
+/// The PostgreSQL store from the environment. Connecting is lazy: the
+/// server starts even while the database is down, and answers 503 until it
+/// is back.
+fn postgres() -> anyhow::Result<PostgresRepository> {
+    let config = PostgresConfig::from_env().context("PostgreSQL configuration")?;
+    tracing::info!(database = %config.redacted_url(), "using PostgreSQL");
+    PostgresRepository::connect(&config).context("PostgreSQL configuration")
 }
 
 /// Prepares the store (creates its tables); safe to run twice.
 ///
 /// # Errors
 /// When the store cannot be reached or refuses the change.
-#[allow(clippy::unused_async)] // the database stores migrate asynchronously
 pub async fn migrate(kind: StoreKind) -> anyhow::Result<()> {
     match kind {
         StoreKind::Memory => {
             tracing::info!("the memory store needs no migration");
-            Ok(())
+        }
+        StoreKind::Postgres => {
+            postgres()?
+                .migrate()
+                .await
+                .context("applying the PostgreSQL migrations")?;
+            tracing::info!("PostgreSQL schema is up to date");
         }
     }
+    Ok(())
 }

@@ -2,7 +2,10 @@
 //! `tests/tests/`; this library holds what adapters' and front ends' tests
 //! need to reach real backends:
 //!
+//! - [`postgres`]: a PostgreSQL server found or started, and a fresh
+//!   database per test run;
 //! - [`http_table`]: the table of HTTP requests and expected responses that
 //!   every front end and every store must answer the same way.
 
 pub mod http_table;
+pub mod postgres;
