@@ -26,8 +26,8 @@ use payments_domain::{
     IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Timestamp, Version,
 };
 use payments_ports::{
-    IdempotentOutcome, ListOrder, Page, PageCursor, PageRequest, PaymentRepository,
-    RepositoryError, RequestFingerprint,
+    IdempotentOutcome, ListOrder, Page, PageRequest, PaymentRepository, RepositoryError,
+    RequestFingerprint,
 };
 
 /// An in-memory payment store. Clones share the same payments.
@@ -194,21 +194,14 @@ impl PaymentRepository for MemoryRepository {
                     .rev(),
             ),
         };
-        let size = request.size.get();
-        let mut payments: Vec<Payment> = keys
-            .take(size + 1)
+        let payments: Vec<Payment> = keys
+            .take(request.size.get() + 1)
             .filter_map(|(_, id)| match state.records.get(id) {
                 Some(Record::Live(payment)) => Some(Payment::clone(payment)),
                 _ => None,
             })
             .collect();
-        let next = if payments.len() > size {
-            payments.truncate(size);
-            payments.last().map(PageCursor::after)
-        } else {
-            None
-        };
-        Ok(Page { payments, next })
+        Ok(Page::from_lookahead(payments, request.size))
     }
 
     async fn update(

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use payments_domain::{IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Version};
 use payments_ports::{
-    IdempotentOutcome, ListOrder, Page, PageCursor, PageRequest, PaymentRepository,
-    RepositoryError, RequestFingerprint,
+    IdempotentOutcome, ListOrder, Page, PageRequest, PaymentRepository, RepositoryError,
+    RequestFingerprint,
 };
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -332,20 +332,14 @@ impl PaymentRepository for PostgresRepository {
                 .bind(after.created_on.as_datetime())
                 .bind(*after.id.as_uuid());
         }
-        let mut payments = rows
+        let payments = rows
             .fetch_all(&self.pool)
             .await
             .map_err(repository_error)?
             .into_iter()
             .map(PaymentRow::into_payment)
             .collect::<Result<Vec<_>, _>>()?;
-        let next = if payments.len() > size {
-            payments.truncate(size);
-            payments.last().map(PageCursor::after)
-        } else {
-            None
-        };
-        Ok(Page { payments, next })
+        Ok(Page::from_lookahead(payments, request.size))
     }
 
     async fn update(

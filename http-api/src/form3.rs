@@ -247,12 +247,7 @@ pub async fn list(
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    let request = pagination::page_request(query.as_deref())?;
-    let page = state
-        .service
-        .list_payments(caller.organisation_id, request)
-        .await
-        .map_err(|error| errors::list(&error))?;
+    let (request, page) = pagination::fetch(&state, caller, query.as_deref()).await?;
     let document = ListDocument {
         data: page.payments.iter().map(PaymentResource::new).collect(),
         links: pagination::links(COLLECTION, &request, &page),

@@ -5,6 +5,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use payments_domain::{PaymentId, Timestamp};
 use payments_ports::{ListOrder, Page, PageCursor, PageRequest, PageSize};
+
+use crate::errors;
+use crate::keys::Caller;
+use crate::ApiState;
 use serde::Serialize;
 
 use crate::problem::Problem;
@@ -85,6 +89,25 @@ pub fn page_request(query: Option<&str>) -> Result<PageRequest, Problem> {
         }
     }
     Ok(request)
+}
+
+/// The page a list request's query asks for, read for the caller; with the
+/// request, to build the links.
+///
+/// # Errors
+/// 400 for bad query parameters; the service's failures as problems.
+pub async fn fetch(
+    state: &ApiState,
+    caller: Caller,
+    query: Option<&str>,
+) -> Result<(PageRequest, Page), Problem> {
+    let request = page_request(query)?;
+    let page = state
+        .service
+        .list_payments(caller.organisation_id, request)
+        .await
+        .map_err(|error| errors::list(&error))?;
+    Ok((request, page))
 }
 
 /// `links` of a list response.

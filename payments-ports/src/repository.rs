@@ -36,6 +36,11 @@ pub enum RepositoryError {
     IdempotencyKeyReused,
     /// The store cannot be reached or is overloaded; the same call may
     /// succeed later. (HTTP 503 with `Retry-After`)
+    ///
+    /// For a write, the outcome is unknown: the connection may have dropped
+    /// after the store committed and before it answered. A caller that must
+    /// not create twice retries a create with the same idempotency key,
+    /// which then replays what was stored.
     #[error("the payment store is unavailable")]
     Unavailable(#[source] DriverError),
     /// Something stored cannot be read back as a payment. (HTTP 500)
@@ -163,6 +168,21 @@ pub struct Page {
     pub payments: Vec<Payment>,
     /// Where the next page starts; `None` when this page is the last.
     pub next: Option<PageCursor>,
+}
+
+impl Page {
+    /// The page from a look-ahead read: adapters read up to `size + 1`
+    /// payments in listing order; one more than `size` means a next page
+    /// exists, and it starts after the last payment kept.
+    pub fn from_lookahead(mut payments: Vec<Payment>, size: PageSize) -> Self {
+        let next = if payments.len() > size.get() {
+            payments.truncate(size.get());
+            payments.last().map(PageCursor::after)
+        } else {
+            None
+        };
+        Self { payments, next }
+    }
 }
 
 impl fmt::Display for PageCursor {
