@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use adapter_dynamodb::{DynamoConfig, DynamoRepository};
 use adapter_memory::MemoryRepository;
 use adapter_postgres::{PostgresConfig, PostgresRepository};
 use anyhow::Context as _;
@@ -16,6 +17,8 @@ pub enum StoreKind {
     Memory,
     /// PostgreSQL at `DATABASE_URL` (see `adapter-postgres`).
     Postgres,
+    /// DynamoDB table `PAYMENTS_DYNAMODB_TABLE` (see `adapter-dynamodb`).
+    Dynamodb,
 }
 
 impl fmt::Display for StoreKind {
@@ -23,6 +26,7 @@ impl fmt::Display for StoreKind {
         f.write_str(match self {
             StoreKind::Memory => "memory",
             StoreKind::Postgres => "postgres",
+            StoreKind::Dynamodb => "dynamodb",
         })
     }
 }
@@ -31,12 +35,25 @@ impl fmt::Display for StoreKind {
 ///
 /// # Errors
 /// When its configuration is invalid or it cannot be reached at all.
-#[allow(clippy::unused_async)] // the DynamoDB store connects asynchronously
 pub async fn open(kind: StoreKind) -> anyhow::Result<Arc<dyn PaymentRepository>> {
     match kind {
         StoreKind::Memory => Ok(Arc::new(MemoryRepository::new())),
         StoreKind::Postgres => Ok(Arc::new(postgres()?)),
+        StoreKind::Dynamodb => Ok(Arc::new(dynamodb().await)),
     }
+}
+
+/// The DynamoDB store from the environment; the SDK client is built here,
+/// once per process. Credentials come from the standard AWS chain.
+async fn dynamodb() -> DynamoRepository {
+    let config = DynamoConfig::from_env();
+    tracing::info!(
+        table = %config.table_name,
+        region = %config.region,
+        endpoint = config.endpoint_url.as_deref().unwrap_or("AWS"),
+        "using DynamoDB"
+    );
+    DynamoRepository::connect(&config).await
 }
 
 /// The PostgreSQL store from the environment. Connecting is lazy: the
@@ -63,6 +80,14 @@ pub async fn migrate(kind: StoreKind) -> anyhow::Result<()> {
                 .await
                 .context("applying the PostgreSQL migrations")?;
             tracing::info!("PostgreSQL schema is up to date");
+        }
+        StoreKind::Dynamodb => {
+            let store = dynamodb().await;
+            store
+                .migrate()
+                .await
+                .context("creating the DynamoDB table")?;
+            tracing::info!(table = store.table_name(), "DynamoDB table is active");
         }
     }
     Ok(())

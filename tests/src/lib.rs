@@ -4,8 +4,11 @@
 //!
 //! - [`postgres`]: a PostgreSQL server found or started, and a fresh
 //!   database per test run;
+//! - [`dynamodb`]: the moto DynamoDB emulator installed into the project's
+//!   `.venv` and started on a free loopback port;
 //! - [`http_table`]: the table of HTTP requests and expected responses that
 //!   every front end and every store must answer the same way.
 
+pub mod dynamodb;
 pub mod http_table;
 pub mod postgres;

@@ -1,0 +1,279 @@
+//! Creating the table (the `payments migrate --store dynamodb` step).
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::create_table::CreateTableError;
+use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, IndexStatus, KeySchemaElement, KeyType,
+    PointInTimeRecoverySpecification, Projection, ProjectionType, ScalarAttributeType,
+    SseSpecification, SseType, TableDescription, TableStatus,
+};
+use aws_sdk_dynamodb::Client;
+use payments_ports::DriverError;
+
+use crate::keys;
+
+/// How long [`create_table_if_missing`] waits for a new table to become
+/// ACTIVE. DynamoDB usually takes seconds; minutes mean something is wrong.
+pub const ACTIVE_WAIT: Duration = Duration::from_secs(300);
+
+/// Why the table could not be made ready.
+#[derive(Debug, thiserror::Error)]
+pub enum TableSetupError {
+    /// DynamoDB refused or failed a request (permissions, limits, network).
+    #[error("DynamoDB {operation} on table {table:?} failed")]
+    Request {
+        /// The API call that failed.
+        operation: &'static str,
+        /// The table.
+        table: String,
+        /// The SDK's error.
+        #[source]
+        source: DriverError,
+    },
+    /// The table did not become ACTIVE (with its index) in time.
+    #[error("table {table:?} was not ACTIVE after {waited:?}")]
+    NotActive {
+        /// The table.
+        table: String,
+        /// How long it was waited for.
+        waited: Duration,
+    },
+    /// A table of that name exists but is not laid out as this adapter
+    /// needs; it is left untouched.
+    #[error("table {table:?} exists but does not have the payments design: {reason}")]
+    Incompatible {
+        /// The table.
+        table: String,
+        /// What differs.
+        reason: String,
+    },
+}
+
+/// Creates the payments table unless it exists, waits until it and its
+/// index are ACTIVE, then makes sure point-in-time recovery is on. Safe to
+/// run again and concurrently.
+///
+/// A new table has on-demand billing (no capacity to plan, nothing to
+/// throttle but the per-partition limits), server-side encryption with the
+/// AWS managed KMS key, deletion protection, and the `GSI1` listing index
+/// projecting all attributes (so a page is one query, with no fetch per
+/// payment). An existing table is checked for the key schema and the index
+/// and otherwise left as it is (its billing and encryption are the owner's
+/// choice); only point-in-time recovery is switched on.
+///
+/// # Errors
+/// [`TableSetupError::Incompatible`] when a table of that name has another
+/// key schema or lacks the index; [`TableSetupError::NotActive`] after
+/// [`ACTIVE_WAIT`]; [`TableSetupError::Request`] when a call fails.
+pub async fn create_table_if_missing(
+    client: &Client,
+    table_name: &str,
+) -> Result<(), TableSetupError> {
+    if describe(client, table_name).await?.is_none() {
+        create(client, table_name).await?;
+    }
+    let table = wait_until_active(client, table_name).await?;
+    check_design(&table).map_err(|reason| TableSetupError::Incompatible {
+        table: table_name.to_owned(),
+        reason,
+    })?;
+    enable_point_in_time_recovery(client, table_name).await
+}
+
+async fn describe(
+    client: &Client,
+    table_name: &str,
+) -> Result<Option<TableDescription>, TableSetupError> {
+    match client.describe_table().table_name(table_name).send().await {
+        Ok(output) => Ok(output.table),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(DescribeTableError::is_resource_not_found_exception) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(request_failed("DescribeTable", table_name, error)),
+    }
+}
+
+async fn create(client: &Client, table_name: &str) -> Result<(), TableSetupError> {
+    let build = |error| request_failed("CreateTable", table_name, error);
+    let string_attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(build)
+    };
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .map_err(build)
+    };
+    let listing_index = GlobalSecondaryIndex::builder()
+        .index_name(keys::GSI1)
+        .key_schema(key(keys::GSI1PK, KeyType::Hash)?)
+        .key_schema(key(keys::GSI1SK, KeyType::Range)?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .map_err(build)?;
+    let created = client
+        .create_table()
+        .table_name(table_name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(string_attribute(keys::PK)?)
+        .attribute_definitions(string_attribute(keys::SK)?)
+        .attribute_definitions(string_attribute(keys::GSI1PK)?)
+        .attribute_definitions(string_attribute(keys::GSI1SK)?)
+        .key_schema(key(keys::PK, KeyType::Hash)?)
+        .key_schema(key(keys::SK, KeyType::Range)?)
+        .global_secondary_indexes(listing_index)
+        .sse_specification(
+            SseSpecification::builder()
+                .enabled(true)
+                .sse_type(SseType::Kms)
+                .build(),
+        )
+        .deletion_protection_enabled(true)
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(()),
+        // Another migration created it meanwhile: as good as done.
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(CreateTableError::is_resource_in_use_exception) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(request_failed("CreateTable", table_name, error)),
+    }
+}
+
+/// Polls DescribeTable with a growing delay. The SDK's waiter starts at 20 s
+/// between polls, far slower than a new on-demand table (or an emulator).
+async fn wait_until_active(
+    client: &Client,
+    table_name: &str,
+) -> Result<TableDescription, TableSetupError> {
+    let started = tokio::time::Instant::now();
+    let mut delay = Duration::from_millis(100);
+    loop {
+        if let Some(table) = describe(client, table_name).await? {
+            let indexes_active = table
+                .global_secondary_indexes()
+                .iter()
+                .all(|index| index.index_status() == Some(&IndexStatus::Active));
+            if table.table_status() == Some(&TableStatus::Active) && indexes_active {
+                return Ok(table);
+            }
+        }
+        if started.elapsed() >= ACTIVE_WAIT {
+            return Err(TableSetupError::NotActive {
+                table: table_name.to_owned(),
+                waited: started.elapsed(),
+            });
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+fn check_design(table: &TableDescription) -> Result<(), String> {
+    let has_keys = |schema: &[KeySchemaElement], hash: &str, range: &str| {
+        let named = |kind: KeyType| {
+            schema
+                .iter()
+                .find(|key| key.key_type() == &kind)
+                .map(KeySchemaElement::attribute_name)
+        };
+        named(KeyType::Hash) == Some(hash) && named(KeyType::Range) == Some(range)
+    };
+    if !has_keys(table.key_schema(), keys::PK, keys::SK) {
+        return Err(format!(
+            "the key must be {} (hash) and {} (range)",
+            keys::PK,
+            keys::SK
+        ));
+    }
+    let index = table
+        .global_secondary_indexes()
+        .iter()
+        .find(|index| index.index_name() == Some(keys::GSI1))
+        .ok_or_else(|| format!("the global secondary index {} is missing", keys::GSI1))?;
+    if !has_keys(index.key_schema(), keys::GSI1PK, keys::GSI1SK) {
+        return Err(format!(
+            "index {} must be keyed by {} (hash) and {} (range)",
+            keys::GSI1,
+            keys::GSI1PK,
+            keys::GSI1SK
+        ));
+    }
+    let projects_all = index
+        .projection()
+        .and_then(Projection::projection_type)
+        .is_some_and(|projection| projection == &ProjectionType::All);
+    if !projects_all {
+        return Err(format!("index {} must project ALL attributes", keys::GSI1));
+    }
+    Ok(())
+}
+
+/// Turns point-in-time recovery on (idempotent). A table created moments
+/// ago may answer `ContinuousBackupsUnavailableException` while its backups
+/// are set up, so that is retried for a while.
+async fn enable_point_in_time_recovery(
+    client: &Client,
+    table_name: &str,
+) -> Result<(), TableSetupError> {
+    let specification = PointInTimeRecoverySpecification::builder()
+        .point_in_time_recovery_enabled(true)
+        .build()
+        .map_err(|error| request_failed("UpdateContinuousBackups", table_name, error))?;
+    let started = tokio::time::Instant::now();
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let result = client
+            .update_continuous_backups()
+            .table_name(table_name)
+            .point_in_time_recovery_specification(specification.clone())
+            .send()
+            .await;
+        match result {
+            Ok(_) => return Ok(()),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.code() == Some("ContinuousBackupsUnavailableException"))
+                    && started.elapsed() < ACTIVE_WAIT =>
+            {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            Err(error) => return Err(request_failed("UpdateContinuousBackups", table_name, error)),
+        }
+    }
+}
+
+fn request_failed(
+    operation: &'static str,
+    table: &str,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> TableSetupError {
+    TableSetupError::Request {
+        operation,
+        table: table.to_owned(),
+        source: Box::new(source),
+    }
+}
