@@ -6,7 +6,7 @@ mod support;
 
 use payments_tests::http_table::{KEY_A, ORGANISATION_A};
 
-const SEED_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/seed-payments.json");
+use support::SEED_FILE;
 
 #[test]
 fn seed_reports_what_it_created_and_what_it_rejected_with_why() {
@@ -55,46 +55,11 @@ async fn serve_loads_the_seed_file_before_answering() {
     );
 }
 
-fn payments(args: &[&str], database_url: &str) -> (bool, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_payments"))
-        .args(args)
-        .env("PAYMENTS_LOG", "warn")
-        .env("DATABASE_URL", database_url)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres_migrate_is_safe_twice_and_a_second_seed_creates_nothing() {
     let url = payments_tests::postgres::test_database_url().await;
 
-    let first_migrate = payments(&["migrate", "--store", "postgres"], &url);
-    let second_migrate = payments(&["migrate", "--store", "postgres"], &url);
-    let first_seed = payments(&["seed", SEED_FILE, "--store", "postgres"], &url);
-    let second_seed = payments(&["seed", SEED_FILE, "--store", "postgres"], &url);
-
-    assert!(
-        first_migrate.0 && second_migrate.0,
-        "{first_migrate:?} {second_migrate:?}"
-    );
-    assert!(
-        first_seed
-            .1
-            .starts_with("created 2, already present 0, rejected 1"),
-        "{first_seed:?}"
-    );
-    assert!(
-        second_seed
-            .1
-            .starts_with("created 0, already present 2, rejected 1"),
-        "{second_seed:?}"
-    );
+    support::migrate_and_seed_twice("postgres", &[("DATABASE_URL", &url)]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

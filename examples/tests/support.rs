@@ -10,6 +10,54 @@ use bytes::Bytes;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// The Form3 list the seed tests load: two valid payments and one with an
+/// invalid currency.
+pub const SEED_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/seed-payments.json");
+
+/// Runs `payments ARGS` to completion with `envs` (logging only warnings);
+/// whether it succeeded, and everything it printed.
+pub fn payments(args: &[&str], envs: &[(&str, &str)]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_payments"))
+        .args(args)
+        .env_remove("PAYMENTS_API_KEYS")
+        .env("PAYMENTS_LOG", "warn")
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), printed)
+}
+
+/// The operator's first steps on a real store: `migrate` twice (safe),
+/// then `seed` twice, the second creating nothing new.
+pub fn migrate_and_seed_twice(store: &str, envs: &[(&str, &str)]) {
+    let first_migrate = payments(&["migrate", "--store", store], envs);
+    let second_migrate = payments(&["migrate", "--store", store], envs);
+    let first_seed = payments(&["seed", SEED_FILE, "--store", store], envs);
+    let second_seed = payments(&["seed", SEED_FILE, "--store", store], envs);
+
+    assert!(
+        first_migrate.0 && second_migrate.0,
+        "{first_migrate:?} {second_migrate:?}"
+    );
+    assert!(
+        first_seed
+            .1
+            .starts_with("created 2, already present 0, rejected 1"),
+        "{first_seed:?}"
+    );
+    assert!(
+        second_seed
+            .1
+            .starts_with("created 0, already present 2, rejected 1"),
+        "{second_seed:?}"
+    );
+}
+
 /// A running `payments serve`, killed when dropped.
 pub struct Server {
     pub child: Child,
