@@ -1,0 +1,99 @@
+//! `payments-lambda`: the AWS Lambda bootstrap (custom runtime,
+//! `provided.al2023`, handler `bootstrap`). Everything slow is done once per
+//! execution environment, before the first event: configuration, API keys,
+//! the store and its SDK client or connection pool. Then it polls the Lambda
+//! runtime API for events from API Gateway (REST or HTTP API) or an ALB and
+//! answers each with the payments Router (see the `http-lambda` crate).
+//!
+//! | variable | what | default |
+//! | --- | --- | --- |
+//! | `PAYMENTS_STORE` | the store: `dynamodb`, `postgres` or `memory` | `dynamodb` |
+//! | `PAYMENTS_API_KEYS` | `key:organisation-uuid,...`, required | none: the function refuses to start |
+//! | `PAYMENTS_DYNAMODB_TABLE` | the DynamoDB table | `payments` |
+//! | `DATABASE_URL` | PostgreSQL, when `PAYMENTS_STORE=postgres` | |
+//! | `PAYMENTS_LOG` | log filter | `AWS_LAMBDA_LOG_LEVEL`, else `info` |
+//!
+//! Logs are JSON lines on stdout, which Lambda sends to CloudWatch Logs.
+//! Unlike `payments serve`, it never makes up an API key: a function with
+//! no keys would refuse every request, so it fails its init instead and the
+//! deployment shows the error.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::ValueEnum as _;
+use http_api::{router, ApiKeys, ApiState};
+use payments_examples::keys;
+use payments_examples::store::{self, StoreKind};
+use payments_ports::PaymentService;
+
+/// The store when `PAYMENTS_STORE` is unset: the function's table.
+const DEFAULT_STORE: &str = "dynamodb";
+
+// One event at a time per execution environment: worker threads would only
+// add start-up time. Errors are logged as JSON lines, not printed, so
+// CloudWatch shows one structured line for a failed init.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    http_lambda::init_json_logging();
+    let state = match init().await {
+        Ok(state) => state,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "refusing to start");
+            return ExitCode::FAILURE;
+        }
+    };
+    match http_lambda::run(router(state)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "the Lambda runtime API failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Configuration, keys and the store, built once.
+async fn init() -> anyhow::Result<ApiState> {
+    let kind = store_kind()?;
+    let keys = required_keys()?;
+    let repository = store::open(kind)
+        .await
+        .with_context(|| format!("cannot open the {kind} store"))?;
+    tracing::info!(store = %kind, keys = keys.len(), "initialised");
+    Ok(ApiState::new(
+        PaymentService::with_system_clock(repository),
+        keys,
+    ))
+}
+
+/// `PAYMENTS_STORE`, or [`DEFAULT_STORE`].
+fn store_kind() -> anyhow::Result<StoreKind> {
+    let name = std::env::var("PAYMENTS_STORE")
+        .ok()
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_STORE.to_owned());
+    StoreKind::from_str(name.trim(), true).map_err(|_| {
+        let known: Vec<String> = StoreKind::value_variants()
+            .iter()
+            .filter_map(clap::ValueEnum::to_possible_value)
+            .map(|value| value.get_name().to_owned())
+            .collect();
+        anyhow::anyhow!(
+            "PAYMENTS_STORE={name:?} is not a store this build has (it has: {})",
+            known.join(", ")
+        )
+    })
+}
+
+/// The keys from `PAYMENTS_API_KEYS` (resolved from Secrets Manager by the
+/// deployment). Absent or empty is an error here, never a generated key.
+fn required_keys() -> anyhow::Result<ApiKeys> {
+    let configured = std::env::var("PAYMENTS_API_KEYS").is_ok_and(|list| !list.trim().is_empty());
+    anyhow::ensure!(
+        configured,
+        "PAYMENTS_API_KEYS is not set: a Lambda function never makes up an API key"
+    );
+    let keys = keys::from_env()?;
+    anyhow::ensure!(!keys.is_empty(), "PAYMENTS_API_KEYS holds no key");
+    Ok(keys)
+}
