@@ -15,6 +15,7 @@ use payments_domain::{
 use payments_ports::CreatePayment;
 use serde::{Deserialize, Serialize};
 
+use crate::base_path;
 use crate::body::{self, push_member};
 use crate::errors;
 use crate::idempotency::{self, IDEMPOTENT_REPLAYED};
@@ -66,8 +67,9 @@ struct Document<T> {
     links: SelfLink,
 }
 
+/// The payment's URL path as the client reaches it.
 fn location(id: PaymentId) -> String {
-    format!("{COLLECTION}/{id}")
+    base_path::href(&format!("{COLLECTION}/{id}"))
 }
 
 /// Where a domain field error points in a Form3 request body.

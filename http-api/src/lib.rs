@@ -30,6 +30,11 @@
 //! | `GET /payments`, `GET /payments/{id}` | read records back |
 //! | `GET /health`, `/ready`, `/openapi.json` | operations (no API key) |
 //!
+//! Links and `Location` headers are root-relative (`/v1/payments/...`);
+//! when the Router is reached below a prefix (an API Gateway stage, a
+//! `.nest("/api", ...)` in your app), put a [`BasePath`] extension on each
+//! request and every link starts with it.
+//!
 //! Every payment route needs `x-api-key`; the key's organisation scopes
 //! every read and write (another organisation's payment is a 404). The
 //! operations routes are open so load balancers and orchestrators can probe
@@ -44,6 +49,7 @@ use axum::Router;
 use payments_ports::PaymentService;
 
 mod access_log;
+mod base_path;
 mod body;
 mod errors;
 mod form3;
@@ -55,6 +61,7 @@ mod problem;
 mod recorder;
 mod request_id;
 
+pub use base_path::BasePath;
 pub use idempotency::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use keys::{ApiKeys, ApiKeysError, Caller, API_KEY};
 pub use operations::OPENAPI;
@@ -113,6 +120,7 @@ pub fn router(state: ApiState) -> Router {
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .route_layer(from_fn(access_log::record_route))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(from_fn(base_path::middleware))
         .layer(from_fn(access_log::middleware))
         .layer(from_fn(request_id::middleware))
         .with_state(state)

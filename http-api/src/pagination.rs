@@ -6,6 +6,7 @@ use base64::Engine as _;
 use payments_domain::{PaymentId, Timestamp};
 use payments_ports::{ListOrder, Page, PageCursor, PageRequest, PageSize};
 
+use crate::base_path;
 use crate::errors;
 use crate::keys::Caller;
 use crate::ApiState;
@@ -130,7 +131,7 @@ fn link(path: &str, request: &PageRequest, after: Option<&PageCursor>) -> String
     if request.order == ListOrder::NewestFirst {
         query.append_pair(SORT, "-created_on");
     }
-    format!("{path}?{}", query.finish())
+    base_path::href(&format!("{path}?{}", query.finish()))
 }
 
 /// The links of `page`, listed at `path` with `request`.

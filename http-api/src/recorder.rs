@@ -13,6 +13,7 @@ use payments_ports::CreatePayment;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::base_path;
 use crate::body;
 use crate::errors;
 use crate::idempotency::{self, IDEMPOTENT_REPLAYED};
@@ -178,7 +179,10 @@ pub async fn record(
 
     let mut response = (StatusCode::CREATED, Json(Record::new(&created.payment)?)).into_response();
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&format!("{COLLECTION}/{}", created.payment.id)) {
+    if let Ok(value) = HeaderValue::from_str(&base_path::href(&format!(
+        "{COLLECTION}/{}",
+        created.payment.id
+    ))) {
         headers.insert(LOCATION, value);
     }
     if created.replayed {

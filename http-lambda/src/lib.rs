@@ -67,7 +67,7 @@ use tower::ServiceExt as _;
 use tracing::Instrument as _;
 
 pub use logging::{init_json_logging, invocation_span, json_subscriber};
-pub use path::router_path;
+pub use path::{base_path, router_path};
 
 /// Runs `router` as this process's Lambda function: polls the Lambda
 /// runtime API for events and answers each through [`respond`]. Build
@@ -116,11 +116,16 @@ pub async fn respond(router: Router, request: lambda_http::Request) -> Response<
     .await
 }
 
-/// The request as the Router should see it: stage-free path, request id,
-/// and the body as axum's.
+/// The request as the Router should see it: stage-free path, the stage as
+/// the base path of the links it writes, request id, and the body as
+/// axum's.
 fn prepare(request: lambda_http::Request) -> http::Request<Body> {
     let path_and_query = router_path(&request);
+    let base = base_path(&request);
     let mut request = request_id::adopt_lambda_request_id(request);
+    if let Some(base) = base {
+        request.extensions_mut().insert(base);
+    }
     if let Some(path_and_query) = path_and_query {
         let mut parts = request.uri().clone().into_parts();
         parts.path_and_query = Some(path_and_query);

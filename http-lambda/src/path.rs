@@ -44,6 +44,39 @@ pub fn router_path(request: &lambda_http::Request) -> Option<PathAndQuery> {
     path.parse().ok()
 }
 
+/// The prefix the client put before the Router's path, for the links the
+/// API writes (`/prod` when the client called `.../prod/v1/payments`):
+///
+/// | event | prefix |
+/// | --- | --- |
+/// | REST API (v1) | `requestContext.path` less the event's `path`: the stage, or a custom domain's base path mapping |
+/// | HTTP API (v2) | `/<stage>` for a named stage that `rawPath` starts with |
+/// | ALB | none |
+pub fn base_path(request: &lambda_http::Request) -> Option<http_api::BasePath> {
+    let raw = request.raw_http_path();
+    let prefix = match request.request_context_ref()? {
+        RequestContext::ApiGatewayV1(context) => {
+            let seen = context.path.as_deref()?;
+            seen.strip_suffix(raw)
+                .filter(|_| raw.starts_with('/'))?
+                .to_owned()
+        }
+        RequestContext::ApiGatewayV2(context) => {
+            let stage = context
+                .stage
+                .as_deref()
+                .filter(|stage| *stage != "$default")?;
+            let rest = without_stage(raw, Some(stage));
+            if rest.len() == raw.len() {
+                return None;
+            }
+            format!("/{stage}")
+        }
+        _ => return None,
+    };
+    http_api::BasePath::new(&prefix)
+}
+
 /// `rawPath` of an HTTP API starts with `/<stage>` for every stage but
 /// `$default`.
 fn without_stage<'a>(raw_path: &'a str, stage: Option<&str>) -> &'a str {

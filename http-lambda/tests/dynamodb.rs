@@ -15,7 +15,7 @@ use http_lambda::PaymentsFunction;
 use payments_tests::dynamodb::emulator;
 use payments_tests::http_table::{FORM3_SAMPLE, KEY_A, KEY_B};
 use serde_json::{json, Value};
-use support::{function, send, BodyEncoding, Shape};
+use support::{function, send, BodyEncoding, Shape, STAGE};
 
 const ID: &str = "4ee3a8d8-ca7b-4290-a52c-dd5b6165ec43";
 
@@ -157,7 +157,7 @@ async fn a_payment_lives_and_dies_through_rest_api_events_on_dynamodb() {
 #[tokio::test]
 async fn the_http_table_passes_through_rest_api_events_on_dynamodb() {
     let function = dynamodb_function().await;
-    payments_tests::http_table::run(|request| {
+    payments_tests::http_table::run_under(&format!("/{STAGE}"), |request| {
         send(&function, Shape::RestV1, BodyEncoding::Text, request)
     })
     .await;

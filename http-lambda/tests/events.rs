@@ -127,6 +127,31 @@ async fn the_real_api_answers_under_a_stage() {
 }
 
 #[tokio::test]
+async fn links_start_with_the_stage_the_client_called_through() {
+    let function = memory_function();
+    let record = json!({ "paymentTimestamp": "2024-08-01T12:34:56Z", "paymentDescription": "Gym", "currency": "USD", "amount": 500 });
+    for (shape, prefix) in [
+        (Shape::RestV1, format!("/{STAGE}")),
+        (Shape::HttpV2, format!("/{STAGE}")),
+        (Shape::Alb, String::new()),
+    ] {
+        let request = Request::post("/payments")
+            .header("x-api-key", KEY_A)
+            .header("content-type", "application/json")
+            .body(Bytes::from(record.to_string()))
+            .unwrap();
+
+        let response = send(&function, shape, BodyEncoding::Text, request).await;
+
+        let location = response.headers()["location"].to_str().unwrap();
+        assert!(
+            location.starts_with(&format!("{prefix}/payments/")),
+            "{shape:?}: {location}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_lambda_request_id_becomes_the_request_id() {
     let function = memory_function();
     for shape in SHAPES {

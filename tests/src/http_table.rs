@@ -471,11 +471,26 @@ where
     F: Fn(Request<Bytes>) -> Fut,
     Fut: Future<Output = Response<Bytes>>,
 {
+    run_under("", send).await;
+}
+
+/// [`run`] for a front end the client reaches below a path prefix (an API
+/// Gateway stage such as `/prod`): `send` takes paths as the Router sees
+/// them, and every link and `Location` the API writes must start with
+/// `base`. A link the script follows is handed to `send` without `base`.
+///
+/// # Panics
+/// When a response breaks the contract.
+pub async fn run_under<F, Fut>(base: &str, send: F)
+where
+    F: Fn(Request<Bytes>) -> Fut,
+    Fut: Future<Output = Response<Bytes>>,
+{
     let mut captured: HashMap<&'static str, String> = HashMap::new();
     for step in steps() {
         let request = build(&step, &captured);
         let response = send(request).await;
-        check(&step, &response, &captured);
+        check(&step, &response, &captured, base);
         if !step.captures.is_empty() {
             let body: Value =
                 serde_json::from_slice(response.body()).expect("a JSON body to capture from");
@@ -483,9 +498,23 @@ where
                 let value = body.pointer(pointer).and_then(Value::as_str);
                 let value = value
                     .unwrap_or_else(|| panic!("{}: nothing to capture at {pointer}", step.name));
+                let value = match value.strip_prefix(base) {
+                    Some(path) if !base.is_empty() && path.starts_with('/') => path,
+                    _ => value,
+                };
                 captured.insert(name, value.to_owned());
             }
         }
+    }
+}
+
+/// Links and `Location` are written for the client, so below a base path
+/// they start with it.
+fn expected_link(value: &str, base: &str) -> String {
+    if value.starts_with('/') {
+        format!("{base}{value}")
+    } else {
+        value.to_owned()
     }
 }
 
@@ -512,7 +541,12 @@ fn build(step: &Step, captured: &HashMap<&'static str, String>) -> Request<Bytes
         .expect("a well-formed request")
 }
 
-fn check(step: &Step, response: &Response<Bytes>, captured: &HashMap<&'static str, String>) {
+fn check(
+    step: &Step,
+    response: &Response<Bytes>,
+    captured: &HashMap<&'static str, String>,
+    base: &str,
+) {
     let name = step.name;
     let text = String::from_utf8_lossy(response.body());
     assert_eq!(
@@ -527,6 +561,9 @@ fn check(step: &Step, response: &Response<Bytes>, captured: &HashMap<&'static st
             .map(|v| v.to_str().unwrap_or_default().to_owned());
         match (expected, value) {
             (HeaderCheck::Absent, None) | (HeaderCheck::Present, Some(_)) => {}
+            (HeaderCheck::Equals(want), Some(got)) if *header == "location" => {
+                assert_eq!(got, expected_link(want, base), "{name}: header {header}");
+            }
             (HeaderCheck::Equals(want), Some(got)) => {
                 assert_eq!(&got, want, "{name}: header {header}");
             }
@@ -551,6 +588,15 @@ fn check(step: &Step, response: &Response<Bytes>, captured: &HashMap<&'static st
         let got = body.pointer(pointer);
         match (expected, got) {
             (BodyCheck::Absent, None) | (BodyCheck::Present, Some(_)) => {}
+            (BodyCheck::Equals(Value::String(link)), Some(got))
+                if pointer.starts_with("/links/") =>
+            {
+                assert_eq!(
+                    got,
+                    &Value::from(expected_link(link, base)),
+                    "{name}: {pointer} in {text}"
+                );
+            }
             (BodyCheck::Equals(want), Some(got)) => {
                 assert_eq!(
                     got,
