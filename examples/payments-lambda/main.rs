@@ -8,7 +8,8 @@
 //! | variable | what | default |
 //! | --- | --- | --- |
 //! | `PAYMENTS_STORE` | the store: `dynamodb`, `postgres` or `memory` | `dynamodb` |
-//! | `PAYMENTS_API_KEYS` | `key:organisation-uuid,...`, required | none: the function refuses to start |
+//! | `PAYMENTS_API_KEYS_SECRET_ID` | Secrets Manager secret (name or ARN) holding `key:organisation-uuid,...`, read once at init | |
+//! | `PAYMENTS_API_KEYS` | the list itself, when no secret is named | one of the two is required: without keys the function refuses to start |
 //! | `PAYMENTS_DYNAMODB_TABLE` | the DynamoDB table | `payments` |
 //! | `DATABASE_URL` | PostgreSQL, when `PAYMENTS_STORE=postgres` | |
 //! | `PAYMENTS_LOG` | log filter | `AWS_LAMBDA_LOG_LEVEL`, else `info` |
@@ -55,7 +56,7 @@ async fn main() -> ExitCode {
 /// Configuration, keys and the store, built once.
 async fn init() -> anyhow::Result<ApiState> {
     let kind = store_kind()?;
-    let keys = required_keys()?;
+    let keys = required_keys().await?;
     let repository = store::open(kind)
         .await
         .with_context(|| format!("cannot open the {kind} store"))?;
@@ -85,13 +86,22 @@ fn store_kind() -> anyhow::Result<StoreKind> {
     })
 }
 
-/// The keys from `PAYMENTS_API_KEYS` (resolved from Secrets Manager by the
-/// deployment). Absent or empty is an error here, never a generated key.
-fn required_keys() -> anyhow::Result<ApiKeys> {
-    let configured = std::env::var("PAYMENTS_API_KEYS").is_ok_and(|list| !list.trim().is_empty());
+/// The keys, from the Secrets Manager secret `PAYMENTS_API_KEYS_SECRET_ID`
+/// (how the template deploys it: the keys never sit in the function's
+/// configuration) or else from `PAYMENTS_API_KEYS`. Neither is an error
+/// here, never a generated key.
+async fn required_keys() -> anyhow::Result<ApiKeys> {
+    let set = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+    };
+    if let Some(secret_id) = set("PAYMENTS_API_KEYS_SECRET_ID") {
+        return keys::from_secrets_manager(secret_id.trim()).await;
+    }
     anyhow::ensure!(
-        configured,
-        "PAYMENTS_API_KEYS is not set: a Lambda function never makes up an API key"
+        set("PAYMENTS_API_KEYS").is_some(),
+        "neither PAYMENTS_API_KEYS_SECRET_ID nor PAYMENTS_API_KEYS is set: a Lambda function never makes up an API key"
     );
     let keys = keys::from_env()?;
     anyhow::ensure!(!keys.is_empty(), "PAYMENTS_API_KEYS holds no key");
