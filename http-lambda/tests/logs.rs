@@ -7,32 +7,16 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use payments_tests::http_table::{FORM3_SAMPLE, KEY_A, SECRETS};
+use payments_tests::log_capture::CapturedLog;
 use serde_json::{json, Value};
 use support::{context, event, invoke, memory_function, BodyEncoding, Shape};
 
-/// Log output collected in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn log_lines_are_json_with_the_lambda_request_id_and_trace_id() {
-    let captured = Captured::default();
+    let captured = CapturedLog::default();
     let writer = captured.clone();
     let _guard =
         tracing::subscriber::set_default(http_lambda::json_subscriber(move || writer.clone()));
@@ -51,7 +35,7 @@ async fn log_lines_are_json_with_the_lambda_request_id_and_trace_id() {
     .await;
 
     assert_eq!(response.status(), StatusCode::CREATED);
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     for secret in SECRETS {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }

@@ -15,6 +15,25 @@ use bytes::Bytes;
 use http::{HeaderName, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
+/// The in-process transport: `request` through `app` with `oneshot`, no
+/// socket, the response body read whole.
+///
+/// # Panics
+/// Never for a Router (its error type is `Infallible`); when the body
+/// cannot be read.
+pub async fn send_in_process(app: axum::Router, request: Request<Bytes>) -> Response<Bytes> {
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+    let Ok(response) = app.oneshot(request.map(axum::body::Body::from)).await;
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .expect("the response body is readable")
+        .to_bytes();
+    Response::from_parts(parts, body)
+}
+
 /// The API key of organisation A, which the table mostly acts as.
 pub const KEY_A: &str = "table-key-organisation-a-0001";
 /// Organisation A.

@@ -7,8 +7,10 @@
 //! - [`dynamodb`]: the moto DynamoDB emulator installed into the project's
 //!   `.venv` and started on a free loopback port;
 //! - [`http_table`]: the table of HTTP requests and expected responses that
-//!   every front end and every store must answer the same way.
+//!   every front end and every store must answer the same way;
+//! - [`log_capture`]: log output kept in memory.
 
 pub mod dynamodb;
 pub mod http_table;
+pub mod log_capture;
 pub mod postgres;

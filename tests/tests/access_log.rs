@@ -5,18 +5,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use adapter_memory::MemoryRepository;
-use axum::body::Body;
-use bytes::Bytes;
-use http::{Request, Response};
 use http_api::{router, ApiKeys, ApiState};
-use http_body_util::BodyExt;
 use payments_ports::PaymentService;
-use payments_tests::http_table::{self, api_keys_setting, SECRETS};
-use tower::ServiceExt;
+use payments_tests::http_table::{self, api_keys_setting, send_in_process, SECRETS};
+use payments_tests::log_capture::CapturedLog;
 
 fn app() -> axum::Router {
     let service = PaymentService::with_system_clock(Arc::new(MemoryRepository::new()));
@@ -26,29 +21,9 @@ fn app() -> axum::Router {
     ))
 }
 
-async fn send(app: axum::Router, request: Request<Bytes>) -> Response<Bytes> {
-    let response = app.oneshot(request.map(Body::from)).await.unwrap();
-    let (parts, body) = response.into_parts();
-    Response::from_parts(parts, body.collect().await.unwrap().to_bytes())
-}
-
-/// Log output collected in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_access_log_has_one_json_line_per_request_and_no_secrets() {
-    let captured = Captured::default();
+    let captured = CapturedLog::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .json()
@@ -58,9 +33,9 @@ async fn the_access_log_has_one_json_line_per_request_and_no_secrets() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let app = app();
-    http_table::run(|request| send(app.clone(), request)).await;
+    http_table::run(|request| send_in_process(app.clone(), request)).await;
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     for secret in SECRETS {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }

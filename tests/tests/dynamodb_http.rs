@@ -5,14 +5,9 @@
 use std::sync::Arc;
 
 use adapter_dynamodb::{create_table_if_missing, DynamoRepository};
-use axum::body::Body;
-use bytes::Bytes;
-use http::{Request, Response};
 use http_api::{router, ApiKeys, ApiState};
-use http_body_util::BodyExt;
 use payments_ports::PaymentService;
-use payments_tests::http_table::{self, api_keys_setting};
-use tower::ServiceExt;
+use payments_tests::http_table::{self, api_keys_setting, send_in_process};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_table_passes_on_dynamodb() {
@@ -27,13 +22,5 @@ async fn the_table_passes_on_dynamodb() {
         ApiKeys::parse(&api_keys_setting()).unwrap(),
     ));
 
-    http_table::run(|request: Request<Bytes>| {
-        let app = app.clone();
-        async move {
-            let response = app.oneshot(request.map(Body::from)).await.unwrap();
-            let (parts, body) = response.into_parts();
-            Response::from_parts(parts, body.collect().await.unwrap().to_bytes())
-        }
-    })
-    .await;
+    http_table::run(|request| send_in_process(app.clone(), request)).await;
 }

@@ -25,18 +25,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use adapter_postgres::{PostgresConfig, PostgresRepository};
-use axum::body::Body;
 use axum::Router;
 use bytes::Bytes;
 use futures::StreamExt;
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 use http_api::{router, ApiKeys, ApiState};
-use http_body_util::BodyExt;
 use payments_domain::{OrganisationId, PaymentId};
 use payments_ports::testkit::fixtures::{organisation, payment_id};
 use payments_ports::PaymentService;
+use payments_tests::http_table::send_in_process;
 use sqlx::{Connection, PgConnection};
-use tower::ServiceExt;
 
 const CREATES: usize = 500;
 const CONCURRENCY: usize = 4;
@@ -57,12 +55,6 @@ async fn repository(url: &str, max_connections: u32) -> PostgresRepository {
     repository
 }
 
-async fn send(app: Router, request: Request<Bytes>) -> Response<Bytes> {
-    let response = app.oneshot(request.map(Body::from)).await.unwrap();
-    let (parts, body) = response.into_parts();
-    Response::from_parts(parts, body.collect().await.unwrap().to_bytes())
-}
-
 /// `POST /v1/payments` of a small payment with id `id`; the status.
 async fn create(app: &Router, id: PaymentId, n: usize) -> StatusCode {
     let body = serde_json::json!({ "data": {
@@ -75,7 +67,7 @@ async fn create(app: &Router, id: PaymentId, n: usize) -> StatusCode {
         .header("content-type", "application/json")
         .body(Bytes::from(body.to_string()))
         .unwrap();
-    let response = send(app.clone(), request).await;
+    let response = send_in_process(app.clone(), request).await;
     if response.status() == StatusCode::SERVICE_UNAVAILABLE {
         assert!(
             response.headers().contains_key("retry-after"),

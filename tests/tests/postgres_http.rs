@@ -6,21 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use adapter_postgres::{PostgresConfig, PostgresRepository};
-use axum::body::Body;
-use axum::Router;
-use bytes::Bytes;
-use http::{Request, Response};
 use http_api::{router, ApiKeys, ApiState};
-use http_body_util::BodyExt;
 use payments_ports::PaymentService;
-use payments_tests::http_table::{self, api_keys_setting};
-use tower::ServiceExt;
-
-async fn send(app: Router, request: Request<Bytes>) -> Response<Bytes> {
-    let response = app.oneshot(request.map(Body::from)).await.unwrap();
-    let (parts, body) = response.into_parts();
-    Response::from_parts(parts, body.collect().await.unwrap().to_bytes())
-}
+use payments_tests::http_table::{self, api_keys_setting, send_in_process};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_table_passes_on_postgres() {
@@ -41,5 +29,5 @@ async fn the_table_passes_on_postgres() {
         ApiKeys::parse(&api_keys_setting()).unwrap(),
     ));
 
-    http_table::run(|request| send(app.clone(), request)).await;
+    http_table::run(|request| send_in_process(app.clone(), request)).await;
 }
