@@ -31,3 +31,47 @@ async fn the_table_passes_on_postgres() {
 
     http_table::run(|request| send_in_process(app.clone(), request)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_is_503_with_retry_after_when_the_database_does_not_answer() {
+    // Nothing listens on port 1: every connection attempt is refused.
+    let unreachable = PostgresRepository::connect(&PostgresConfig {
+        max_connections: 1,
+        acquire_timeout: Duration::from_secs(1),
+        ..PostgresConfig::new("postgres://postgres@127.0.0.1:1/payments".to_owned())
+    })
+    .unwrap();
+    let service = PaymentService::with_system_clock(Arc::new(unreachable));
+    let app = router(ApiState::new(
+        service,
+        ApiKeys::parse(&api_keys_setting()).unwrap(),
+    ));
+
+    let ready = send_in_process(
+        app.clone(),
+        http::Request::get("/ready")
+            .body(bytes::Bytes::new())
+            .unwrap(),
+    )
+    .await;
+    let health = send_in_process(
+        app,
+        http::Request::get("/health")
+            .body(bytes::Bytes::new())
+            .unwrap(),
+    )
+    .await;
+
+    assert_eq!(ready.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.headers().contains_key("retry-after"));
+    assert_eq!(ready.headers()["content-type"], "application/problem+json");
+    assert!(
+        !String::from_utf8_lossy(ready.body()).contains("127.0.0.1"),
+        "the body names no internals"
+    );
+    assert_eq!(
+        health.status(),
+        http::StatusCode::OK,
+        "the process itself is up"
+    );
+}
