@@ -10,8 +10,9 @@ use payments_ports::{
     RequestFingerprint,
 };
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgExecutor, PgPool};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
+use sqlx::query::Query;
+use sqlx::{PgExecutor, PgPool, Postgres};
 
 use crate::config::{ConfigError, PostgresConfig};
 use crate::driver_errors::{is_unique_violation, repository_error};
@@ -75,6 +76,28 @@ const STORED_KEY: &str = "
     SELECT fingerprint, payment_id AS id, organisation_id, version, created_on, modified_on,
            attributes
     FROM idempotency_keys WHERE organisation_id = $1 AND key = $2";
+
+/// Binds `$1` to `$10`, the parameters [`CREATE`] and [`CHANGE`] share: the
+/// payment's columns, then the event's kind and instant. Kept in one place
+/// so the order cannot drift between the two statements.
+fn bind_change<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    event: &'q PaymentEvent,
+    attributes: &'q serde_json::Value,
+) -> Result<Query<'q, Postgres, PgArguments>, RepositoryError> {
+    let payment = &event.payment;
+    Ok(query
+        .bind(payment.id.as_uuid())
+        .bind(payment.organisation_id.as_uuid())
+        .bind(version_number(payment.version)?)
+        .bind(payment.created_on.as_datetime())
+        .bind(payment.modified_on.as_datetime())
+        .bind(payment.attributes.money.amount().value())
+        .bind(payment.attributes.money.currency().code().to_owned())
+        .bind(attributes)
+        .bind(event.kind.as_str())
+        .bind(event.occurred_on.as_datetime()))
+}
 
 /// How often a write re-reads a state that moved under it before giving up.
 /// Only a client sending a version from the future can make that happen.
@@ -152,18 +175,8 @@ impl PostgresRepository {
         executor: impl PgExecutor<'_>,
         created: &PaymentEvent,
     ) -> Result<(), RepositoryError> {
-        let payment = &created.payment;
-        let result = sqlx::query(CREATE)
-            .bind(payment.id.as_uuid())
-            .bind(payment.organisation_id.as_uuid())
-            .bind(version_number(payment.version)?)
-            .bind(payment.created_on.as_datetime())
-            .bind(payment.modified_on.as_datetime())
-            .bind(payment.attributes.money.amount().value())
-            .bind(payment.attributes.money.currency().code())
-            .bind(attributes_to_json(&payment.attributes)?)
-            .bind(created.kind.as_str())
-            .bind(created.occurred_on.as_datetime())
+        let attributes = attributes_to_json(&created.payment.attributes)?;
+        let result = bind_change(sqlx::query(CREATE), created, &attributes)?
             .execute(executor)
             .await;
         match result {
@@ -192,17 +205,7 @@ impl PostgresRepository {
         let payment = &event.payment;
         let attributes = attributes_to_json(&payment.attributes)?;
         for _ in 0..ATTEMPTS {
-            let changed = sqlx::query(CHANGE)
-                .bind(payment.id.as_uuid())
-                .bind(payment.organisation_id.as_uuid())
-                .bind(version_number(payment.version)?)
-                .bind(payment.created_on.as_datetime())
-                .bind(payment.modified_on.as_datetime())
-                .bind(payment.attributes.money.amount().value())
-                .bind(payment.attributes.money.currency().code())
-                .bind(&attributes)
-                .bind(event.kind.as_str())
-                .bind(event.occurred_on.as_datetime())
+            let changed = bind_change(sqlx::query(CHANGE), event, &attributes)?
                 .bind(version_number(expected)?)
                 .bind(deleted_on)
                 .execute(&self.pool)
