@@ -15,6 +15,17 @@ use bytes::Bytes;
 use http::{HeaderName, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
+/// The API over `repository`, accepting the table's two keys: what every
+/// run of the table is sent to, whatever the transport.
+///
+/// # Panics
+/// Never: the table's keys are valid.
+pub fn app(repository: std::sync::Arc<dyn payments_ports::PaymentRepository>) -> axum::Router {
+    let keys = http_api::ApiKeys::parse(&api_keys_setting()).expect("the table's keys parse");
+    let service = payments_ports::PaymentService::with_system_clock(repository);
+    http_api::router(http_api::ApiState::new(service, keys))
+}
+
 /// The in-process transport: `request` through `app` with `oneshot`, no
 /// socket, the response body read whole.
 ///

@@ -5,9 +5,7 @@
 use std::sync::Arc;
 
 use adapter_dynamodb::{create_table_if_missing, DynamoRepository};
-use http_api::{router, ApiKeys, ApiState};
-use payments_ports::PaymentService;
-use payments_tests::http_table::{self, api_keys_setting, send_in_process};
+use payments_tests::http_table::{self, send_in_process};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_table_passes_on_dynamodb() {
@@ -16,11 +14,7 @@ async fn the_table_passes_on_dynamodb() {
         .fresh_table(|client, name| async move { create_table_if_missing(&client, &name).await })
         .await;
     let repository = DynamoRepository::new(table.client, table.name);
-    let service = PaymentService::with_system_clock(Arc::new(repository));
-    let app = router(ApiState::new(
-        service,
-        ApiKeys::parse(&api_keys_setting()).unwrap(),
-    ));
+    let app = http_table::app(Arc::new(repository));
 
     http_table::run(|request| send_in_process(app.clone(), request)).await;
 }

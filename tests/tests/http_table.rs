@@ -6,16 +6,10 @@
 use std::sync::Arc;
 
 use adapter_memory::MemoryRepository;
-use http_api::{router, ApiKeys, ApiState};
-use payments_ports::PaymentService;
-use payments_tests::http_table::{self, api_keys_setting, send_in_process};
+use payments_tests::http_table::{self, send_in_process};
 
 fn app() -> axum::Router {
-    let service = PaymentService::with_system_clock(Arc::new(MemoryRepository::new()));
-    router(ApiState::new(
-        service,
-        ApiKeys::parse(&api_keys_setting()).unwrap(),
-    ))
+    http_table::app(Arc::new(MemoryRepository::new()))
 }
 
 #[tokio::test]

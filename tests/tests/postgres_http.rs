@@ -6,28 +6,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use adapter_postgres::{PostgresConfig, PostgresRepository};
-use http_api::{router, ApiKeys, ApiState};
-use payments_ports::PaymentService;
-use payments_tests::http_table::{self, api_keys_setting, send_in_process};
+use payments_tests::http_table::{self, send_in_process};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_table_passes_on_postgres() {
     // The table starts from a database of this process's own.
     let url = payments_tests::postgres::test_database_url().await;
-    let service = PaymentService::with_system_clock(Arc::new({
-        let repository = PostgresRepository::connect(&PostgresConfig {
-            max_connections: 5,
-            acquire_timeout: Duration::from_secs(2),
-            ..PostgresConfig::new(url.clone())
-        })
-        .unwrap();
-        repository.migrate().await.unwrap();
-        repository
-    }));
-    let app = router(ApiState::new(
-        service,
-        ApiKeys::parse(&api_keys_setting()).unwrap(),
-    ));
+    let repository = PostgresRepository::connect(&PostgresConfig {
+        max_connections: 5,
+        acquire_timeout: Duration::from_secs(2),
+        ..PostgresConfig::new(url)
+    })
+    .unwrap();
+    repository.migrate().await.unwrap();
+    let app = http_table::app(Arc::new(repository));
 
     http_table::run(|request| send_in_process(app.clone(), request)).await;
 }
@@ -41,11 +33,7 @@ async fn ready_is_503_with_retry_after_when_the_database_does_not_answer() {
         ..PostgresConfig::new("postgres://postgres@127.0.0.1:1/payments".to_owned())
     })
     .unwrap();
-    let service = PaymentService::with_system_clock(Arc::new(unreachable));
-    let app = router(ApiState::new(
-        service,
-        ApiKeys::parse(&api_keys_setting()).unwrap(),
-    ));
+    let app = http_table::app(Arc::new(unreachable));
 
     let ready = send_in_process(
         app.clone(),

@@ -15,13 +15,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
-use http_api::{router, ApiKeys, ApiState};
+
 use http_lambda::PaymentsFunction;
 use lambda_http::request::LambdaRequest;
 use lambda_http::tower::ServiceExt as _;
 use lambda_http::{Adapter, Context, LambdaEvent};
-use payments_ports::{PaymentRepository, PaymentService};
-use payments_tests::http_table::api_keys_setting;
+use payments_ports::PaymentRepository;
+use payments_tests::http_table;
 use serde_json::{json, Map, Value};
 
 /// The stage the API Gateway fixtures were deployed to.
@@ -60,9 +60,7 @@ pub enum BodyEncoding {
 
 /// The function over the Router on `repository`, with the HTTP table's keys.
 pub fn function(repository: Arc<dyn PaymentRepository>) -> PaymentsFunction {
-    let keys = ApiKeys::parse(&api_keys_setting()).expect("the table's keys parse");
-    let service = PaymentService::with_system_clock(repository);
-    PaymentsFunction::new(router(ApiState::new(service, keys)))
+    PaymentsFunction::new(http_table::app(repository))
 }
 
 /// The function over the in-memory store.
