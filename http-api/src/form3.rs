@@ -186,11 +186,15 @@ pub async fn create(
     }
     match &data.attributes {
         None => problems.push(field("/data/attributes", "is required")),
-        Some(attributes) => {
+        // With the envelope already wrong, the attributes' own problems
+        // join the same answer; otherwise the service validates them, once,
+        // and reports the same list.
+        Some(attributes) if !problems.is_empty() => {
             if let Err(invalid) = attributes.validate() {
                 problems.extend(errors::invalid(&invalid, &pointer).errors().iter().cloned());
             }
         }
+        Some(_) => {}
     }
     let (Some(id), Some(attributes), true) = (id, data.attributes, problems.is_empty()) else {
         return Err(Problem::validation(problems));

@@ -151,18 +151,21 @@ pub async fn record(
         payment_timestamp: request.payment_timestamp,
         ..Default::default()
     };
-    if let Err(invalid) = attributes.validate() {
-        for problem in errors::invalid(&invalid, &pointer).errors() {
-            // "is required" for a missing field is already reported above.
-            if !problems
-                .iter()
-                .any(|known| known.pointer == problem.pointer)
-            {
-                problems.push(problem.clone());
+    if !problems.is_empty() {
+        // The attributes' own problems join the same answer; without other
+        // problems the service validates them, once, and reports the same
+        // list.
+        if let Err(invalid) = attributes.validate() {
+            for problem in errors::invalid(&invalid, &pointer).errors() {
+                // "is required" for a missing field is already reported above.
+                if !problems
+                    .iter()
+                    .any(|known| known.pointer == problem.pointer)
+                {
+                    problems.push(problem.clone());
+                }
             }
         }
-    }
-    if !problems.is_empty() {
         return Err(Problem::validation(problems));
     }
 
