@@ -66,7 +66,7 @@ pub use idempotency::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use keys::{ApiKeys, ApiKeysError, Caller, API_KEY};
 pub use operations::OPENAPI;
 pub use problem::{FieldProblem, Problem, PROBLEM_JSON};
-pub use request_id::REQUEST_ID;
+pub use request_id::{is_kept_request_id, REQUEST_ID};
 
 /// The largest request body the API reads (64 KiB): a full Form3 payment is
 /// about 2 KiB. Larger bodies get 413.

@@ -22,16 +22,22 @@ pub fn current() -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// A client-sent id is kept when it is 1 to 128 letters, digits, `-`, `_`,
-/// `.` or `:`: enough for UUIDs, AWS and tracing ids, and nothing that could
-/// forge a log line or a header.
+/// Whether the Router keeps a client-sent `x-request-id`: 1 to 128
+/// letters, digits, `-`, `_`, `.` or `:`. Enough for UUIDs, AWS and tracing
+/// ids, and nothing that could forge a log line or a header. Any other
+/// value is replaced with a fresh id. Front ends that supply their own id
+/// (the Lambda request id) use this to decide when to.
+pub fn is_kept_request_id(value: &HeaderValue) -> bool {
+    value.to_str().is_ok_and(|text| {
+        (1..=128).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+    })
+}
+
 fn sane(value: &HeaderValue) -> Option<String> {
-    let text = value.to_str().ok()?;
-    let ok = (1..=128).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
-    ok.then(|| text.to_owned())
+    is_kept_request_id(value).then(|| value.to_str().unwrap_or_default().to_owned())
 }
 
 #[allow(clippy::disallowed_methods)] // a request id is not a domain id; it only has to be unique

@@ -4,15 +4,14 @@ use http::HeaderValue;
 use lambda_http::RequestExt as _;
 
 /// Sets `x-request-id` to the Lambda request id unless the client sent one
-/// the Router keeps. The rule is http-api's (1 to 128 letters, digits, `-`,
-/// `_`, `.`, `:`): a client id the Router would replace with a random one is
-/// replaced here with the Lambda id instead, which CloudWatch's own lines
-/// for the invocation carry.
+/// the Router keeps ([`http_api::is_kept_request_id`]): a client id the
+/// Router would replace with a random one is replaced here with the Lambda
+/// id instead, which CloudWatch's own lines for the invocation carry.
 pub(crate) fn adopt_lambda_request_id(mut request: lambda_http::Request) -> lambda_http::Request {
     let client_id_kept = request
         .headers()
         .get(http_api::REQUEST_ID)
-        .is_some_and(router_keeps);
+        .is_some_and(http_api::is_kept_request_id);
     if client_id_kept {
         return request;
     }
@@ -24,14 +23,4 @@ pub(crate) fn adopt_lambda_request_id(mut request: lambda_http::Request) -> lamb
         request.headers_mut().insert(http_api::REQUEST_ID, value);
     }
     request
-}
-
-/// Whether http-api's request id middleware keeps this client value.
-fn router_keeps(value: &HeaderValue) -> bool {
-    value.to_str().is_ok_and(|text| {
-        (1..=128).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-    })
 }
