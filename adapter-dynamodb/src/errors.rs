@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::CancellationReason;
-use payments_ports::RepositoryError;
+use payments_ports::StoreError;
 
 use crate::item::Item;
 
@@ -38,14 +38,14 @@ const CONDITIONAL_CHECK_FAILED: &str = "ConditionalCheckFailed";
 pub(crate) const TRANSACTION_CONFLICT: &str = "TransactionConflict";
 
 /// Maps a failed SDK call onto the port.
-pub(crate) fn from_sdk<E>(error: SdkError<E, HttpResponse>) -> RepositoryError
+pub(crate) fn from_sdk<E>(error: SdkError<E, HttpResponse>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     if is_transient(&error) {
-        RepositoryError::Unavailable(Box::new(error))
+        StoreError::Unavailable(Box::new(error))
     } else {
-        RepositoryError::Unexpected(Box::new(error))
+        StoreError::Unexpected(Box::new(error))
     }
 }
 
@@ -69,8 +69,8 @@ pub(crate) fn is_transient<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResp
 }
 
 /// A builder refused its input: the adapter built a request wrong.
-pub(crate) fn unexpected(error: impl std::error::Error + Send + Sync + 'static) -> RepositoryError {
-    RepositoryError::Unexpected(Box::new(error))
+pub(crate) fn unexpected(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Unexpected(Box::new(error))
 }
 
 /// A transaction DynamoDB cancelled, with one reason per item in the order
@@ -86,7 +86,7 @@ impl Cancelled {
     /// transaction; any other failure mapped onto the port.
     pub(crate) fn from_error(
         error: SdkError<TransactWriteItemsError, HttpResponse>,
-    ) -> Result<Self, RepositoryError> {
+    ) -> Result<Self, StoreError> {
         match error.as_service_error() {
             Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => Ok(Self {
                 reasons: cancelled.cancellation_reasons().to_vec(),
@@ -121,16 +121,16 @@ impl Cancelled {
     /// A cancellation no caller explains with a domain error: throttling or
     /// contention (still there after retries) are `Unavailable`, anything
     /// else (validation, item collection too large) `Unexpected`.
-    pub(crate) fn into_error(self) -> RepositoryError {
+    pub(crate) fn into_error(self) -> StoreError {
         let transient = self.reasons.iter().any(|reason| {
             reason
                 .code()
                 .is_some_and(|code| UNAVAILABLE_REASONS.contains(&code))
         });
         if transient {
-            RepositoryError::Unavailable(self.error)
+            StoreError::Unavailable(self.error)
         } else {
-            RepositoryError::Unexpected(self.error)
+            StoreError::Unexpected(self.error)
         }
     }
 }
@@ -194,7 +194,7 @@ mod tests {
         ];
         for (error, unavailable, reason) in cases {
             assert_eq!(
-                matches!(from_sdk(error), RepositoryError::Unavailable(_)),
+                matches!(from_sdk(error), StoreError::Unavailable(_)),
                 unavailable,
                 "{reason}"
             );
@@ -237,10 +237,7 @@ mod tests {
         ];
         for (codes, unavailable) in cases {
             assert_eq!(
-                matches!(
-                    cancelled(codes).into_error(),
-                    RepositoryError::Unavailable(_)
-                ),
+                matches!(cancelled(codes).into_error(), StoreError::Unavailable(_)),
                 unavailable,
                 "{codes:?}"
             );

@@ -25,8 +25,11 @@ pub const CREATED_ON: &str = "created_on";
 pub const MODIFIED_ON: &str = "modified_on";
 /// `live` or `deleted` (S), on payment items.
 pub const STATUS: &str = "status";
-/// The payment attributes as the domain's Form3 JSON (S).
+/// The payment attributes in the domain's storage form, as JSON (S).
 pub const ATTRIBUTES: &str = "attributes";
+/// The storage format of [`ATTRIBUTES`] (N); absent on items written
+/// before formats were recorded, which read as format 0.
+pub const ATTRIBUTES_FORMAT: &str = "attributes_format";
 /// The kind of an event: `created`, `updated`, `deleted` (S).
 pub const KIND: &str = "kind";
 /// When an event happened, in microseconds since the Unix epoch (N).
@@ -35,6 +38,13 @@ pub const OCCURRED_ON: &str = "occurred_on";
 pub const FINGERPRINT: &str = "fingerprint";
 /// The payment an idempotency key created (S, hyphenated UUID).
 pub const PAYMENT_ID: &str = "payment_id";
+/// When an idempotency key was first used, in microseconds since the Unix
+/// epoch (N); what decides its expiry. Absent on keys written before it
+/// was recorded: their first use is their payment's creation.
+pub const FIRST_USED_ON: &str = "first_used_on";
+/// When an idempotency key expires, in seconds since the Unix epoch (N):
+/// the table's time-to-live attribute, so DynamoDB deletes expired keys.
+pub const EXPIRES_AT: &str = "expires_at";
 
 /// [`STATUS`] of a payment that can be read, listed and changed.
 pub const LIVE: &str = "live";

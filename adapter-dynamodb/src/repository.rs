@@ -8,10 +8,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
-use payments_domain::{IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Version};
+use payments_domain::{
+    IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Timestamp, Version,
+};
 use payments_ports::{
-    IdempotentOutcome, ListOrder, Page, PageRequest, PaymentRepository, RepositoryError,
-    RequestFingerprint,
+    refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
+    IdempotentCreateError, ListOrder, Page, PageRequest, PaymentRepository, StoreError, UsedKey,
 };
 
 use crate::config::DynamoConfig;
@@ -33,6 +35,16 @@ const IS_NEW: &str = "attribute_not_exists(#pk)";
 /// The condition of an update or delete: the live payment of the caller's
 /// organisation, at the version the caller read.
 const IS_CURRENT: &str = "#org = :org AND #version = :expected AND #status = :live";
+/// The condition of a key claim: no key, or one expired (first used at or
+/// before `:expired_up_to`).
+const KEY_IS_FREE: &str = "attribute_not_exists(#pk) OR #first_used <= :expired_up_to";
+/// [`KEY_IS_FREE`], or exactly the expired key written before first use
+/// was recorded, which names `:expired_payment`.
+const KEY_IS_FREE_OR_OLD: &str = "attribute_not_exists(#pk) OR #first_used <= :expired_up_to \
+     OR (attribute_not_exists(#first_used) AND #payment = :expired_payment)";
+/// How often a claim meets an expired key written before first use was
+/// recorded, and tries again to replace it, before giving up.
+const CLAIM_ATTEMPTS: u32 = 3;
 
 /// The payment repository on DynamoDB. Cheap to clone: clones share one
 /// SDK client (and its connection pool).
@@ -86,20 +98,42 @@ impl DynamoRepository {
         create_table_if_missing(&self.client, &self.table).await
     }
 
-    /// A `Put` of an item that must not exist yet. `return_old` asks
-    /// DynamoDB to hand back the existing item when the condition fails,
-    /// which saves a read when the caller needs it.
-    fn put_new(&self, item: Item, return_old: bool) -> Result<TransactWriteItem, RepositoryError> {
-        let mut put = Put::builder()
+    /// A `Put` of an item that must not exist yet.
+    fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
             .table_name(self.table.as_ref())
             .set_item(Some(item))
             .condition_expression(IS_NEW)
-            .expression_attribute_names("#pk", keys::PK);
-        if return_old {
-            put = put.return_values_on_condition_check_failure(
-                ReturnValuesOnConditionCheckFailure::AllOld,
-            );
-        }
+            .expression_attribute_names("#pk", keys::PK)
+            .build()
+            .map_err(errors::unexpected)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A `Put` of a key item that may replace only an expired key (and,
+    /// with `expired_payment`, the one expired key written before first use
+    /// was recorded that names it). The stored key comes back when the
+    /// condition fails, which saves a read.
+    fn put_key(
+        &self,
+        item: Item,
+        expired_up_to: Timestamp,
+        expired_payment: Option<PaymentId>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(self.table.as_ref())
+            .set_item(Some(item))
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#first_used", keys::FIRST_USED_ON)
+            .expression_attribute_values(":expired_up_to", item::micros(expired_up_to))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let put = match expired_payment {
+            None => put.condition_expression(KEY_IS_FREE),
+            Some(payment) => put
+                .condition_expression(KEY_IS_FREE_OR_OLD)
+                .expression_attribute_names("#payment", keys::PAYMENT_ID)
+                .expression_attribute_values(":expired_payment", item::s(payment.to_string())),
+        };
         let put = put.build().map_err(errors::unexpected)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
@@ -112,7 +146,7 @@ impl DynamoRepository {
         item: Item,
         organisation: OrganisationId,
         expected: Version,
-    ) -> Result<TransactWriteItem, RepositoryError> {
+    ) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(self.table.as_ref())
             .set_item(Some(item))
@@ -135,7 +169,7 @@ impl DynamoRepository {
     async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
-    ) -> Result<Option<Cancelled>, RepositoryError> {
+    ) -> Result<Option<Cancelled>, StoreError> {
         let mut delay = FIRST_RETRY_DELAY;
         let mut attempt = 1;
         loop {
@@ -161,7 +195,7 @@ impl DynamoRepository {
     /// A strongly consistent GetItem: right after a write, and when a failed
     /// condition must be explained, an eventually consistent read could
     /// show the state before.
-    async fn read(&self, key: Item) -> Result<Option<Item>, RepositoryError> {
+    async fn read(&self, key: Item) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -181,30 +215,30 @@ impl DynamoRepository {
         expected: Version,
         change: &PaymentEvent,
         payment_item: Item,
-    ) -> Result<(), RepositoryError> {
+    ) -> Result<(), ChangeError> {
         let payment = &change.payment;
         let items = vec![
             self.put_current(payment_item, payment.organisation_id, expected)?,
-            self.put_new(item::event_item(change).map_err(encoding)?, false)?,
+            self.put_new(item::event_item(change).map_err(encoding)?)?,
         ];
         match self.transact(items).await? {
             None => Ok(()),
             Some(cancelled) if cancelled.failed_condition(0) => Err(self
                 .explain_refused_change(expected, payment, cancelled.item(0).cloned())
                 .await),
-            Some(cancelled) if cancelled.failed_condition(1) => Err(history_clash(payment)),
-            Some(cancelled) => Err(cancelled.into_error()),
+            Some(cancelled) if cancelled.failed_condition(1) => Err(history_clash(payment).into()),
+            Some(cancelled) => Err(cancelled.into_error().into()),
         }
     }
 
-    /// Why the condition on a payment failed: it is not there (or deleted,
-    /// or another organisation's), or it is at another version.
+    /// Why the condition on a payment failed, by the port's one rule, from
+    /// the item as stored now.
     async fn explain_refused_change(
         &self,
         expected: Version,
         payment: &Payment,
         returned: Option<Item>,
-    ) -> RepositoryError {
+    ) -> ChangeError {
         // DynamoDB returns the item with the cancellation when it exists;
         // the read covers a store that does not (the item is then absent
         // anyway, so this costs a read only on "not found").
@@ -212,123 +246,152 @@ impl DynamoRepository {
             Some(item) => Some(item),
             None => match self.read(item::payment_key(payment.id)).await {
                 Ok(item) => item,
-                Err(error) => return error,
+                Err(error) => return error.into(),
             },
         };
-        let Some(stored) = stored else {
-            return RepositoryError::NotFound;
+        let found = match stored
+            .as_ref()
+            .map(|stored| StoredPayment::decode(stored).map_err(|reason| corrupt(stored, &reason)))
+            .transpose()
+        {
+            Ok(found) => found.map(|stored| stored.state()),
+            Err(error) => return error.into(),
         };
-        match StoredPayment::decode(&stored) {
-            Err(reason) => corrupt(&stored, &reason),
-            Ok(StoredPayment::Live(current))
-                if current.organisation_id == payment.organisation_id =>
-            {
-                if current.version == expected {
-                    errors::unexpected(Inconsistency(format!(
-                        "the update of payment {} was refused, yet it is live at version {expected}",
-                        payment.id
-                    )))
-                } else {
-                    RepositoryError::VersionConflict {
-                        expected,
-                        actual: current.version,
-                    }
-                }
-            }
-            Ok(_) => RepositoryError::NotFound,
-        }
+        refused_change(expected, payment.organisation_id, found).unwrap_or_else(|| {
+            ChangeError::Store(errors::unexpected(Inconsistency(format!(
+                "the change of payment {} was refused, yet it is live at version {expected}",
+                payment.id
+            ))))
+        })
     }
 
-    /// The answer to an idempotent create whose key was taken: the payment
-    /// that key created, if the request is the same one.
-    async fn replay(
-        &self,
-        organisation: OrganisationId,
-        key: &IdempotencyKey,
-        fingerprint: &RequestFingerprint,
-        returned: Option<Item>,
-    ) -> Result<IdempotentOutcome, RepositoryError> {
-        let stored = match returned {
-            Some(item) => item,
-            None => self
-                .read(item::idempotency_key(organisation, key))
-                .await?
-                .ok_or_else(|| {
-                    errors::unexpected(Inconsistency(format!(
-                        "the idempotency key {key:?} was refused as taken, yet is not stored"
-                    )))
-                })?,
-        };
-        let used =
-            StoredIdempotency::decode(&stored).map_err(|reason| corrupt(&stored, &reason))?;
-        if used.fingerprint != *fingerprint {
-            return Err(RepositoryError::IdempotencyKeyReused);
+    /// What a key item holds, and when the key was first used: as
+    /// recorded, or for a key written before that was recorded, when its
+    /// payment was created (from the creation event).
+    async fn stored_key(&self, item: &Item) -> Result<(UsedKey, Timestamp), StoreError> {
+        let stored = StoredIdempotency::decode(item).map_err(|reason| corrupt(item, &reason))?;
+        if let Some(first_used_on) = stored.first_used_on {
+            return Ok((stored.used, first_used_on));
         }
-        let first = self
-            .read(item::event_key(used.payment_id, Version::INITIAL))
-            .await?
-            .ok_or_else(|| {
-                RepositoryError::Corrupt(format!(
-                    "idempotency key {key:?} names payment {}, which has no creation event",
-                    used.payment_id
-                ))
-            })?;
+        let event_key = item::event_key(stored.used.payment_id, Version::INITIAL);
+        let first = self.read(event_key).await?.ok_or_else(|| {
+            StoreError::corrupt(format!(
+                "item {}: names payment {}, which has no creation event",
+                item::describe(item),
+                stored.used.payment_id
+            ))
+        })?;
         let created = item::decode_event(&first).map_err(|reason| corrupt(&first, &reason))?;
-        Ok(IdempotentOutcome::Replayed(Box::new(created.payment)))
+        Ok((stored.used, created.occurred_on))
     }
 }
 
 #[async_trait]
 impl PaymentRepository for DynamoRepository {
-    async fn create(&self, created: &PaymentEvent) -> Result<(), RepositoryError> {
+    async fn create(&self, created: &PaymentEvent) -> Result<(), CreateError> {
         let payment = &created.payment;
         let items = vec![
-            self.put_new(item::live_payment_item(payment).map_err(encoding)?, false)?,
-            self.put_new(item::event_item(created).map_err(encoding)?, false)?,
+            self.put_new(item::live_payment_item(payment).map_err(encoding)?)?,
+            self.put_new(item::event_item(created).map_err(encoding)?)?,
         ];
         match self.transact(items).await? {
             None => Ok(()),
-            Some(cancelled) if cancelled.failed_condition(0) => Err(RepositoryError::AlreadyExists),
-            Some(cancelled) if cancelled.failed_condition(1) => Err(history_clash(payment)),
-            Some(cancelled) => Err(cancelled.into_error()),
+            Some(cancelled) if cancelled.failed_condition(0) => Err(CreateError::AlreadyExists),
+            Some(cancelled) if cancelled.failed_condition(1) => Err(history_clash(payment).into()),
+            Some(cancelled) => Err(cancelled.into_error().into()),
         }
     }
 
     async fn create_idempotent(
         &self,
         created: &PaymentEvent,
-        key: &IdempotencyKey,
-        fingerprint: &RequestFingerprint,
-    ) -> Result<IdempotentOutcome, RepositoryError> {
+        claim: &IdempotencyClaim,
+    ) -> Result<(), IdempotentCreateError> {
         let payment = &created.payment;
         let organisation = payment.organisation_id;
-        let items = vec![
-            self.put_new(
-                item::idempotency_item(organisation, key, fingerprint, payment.id),
-                true,
-            )?,
-            self.put_new(item::live_payment_item(payment).map_err(encoding)?, false)?,
-            self.put_new(item::event_item(created).map_err(encoding)?, false)?,
-        ];
-        match self.transact(items).await? {
-            None => Ok(IdempotentOutcome::Created),
+        let first_used_on = created.occurred_on;
+        let expired_up_to = claim.retention.expired_up_to(first_used_on);
+        let key_item = item::idempotency_item(
+            organisation,
+            &claim.key,
+            &claim.fingerprint,
+            payment.id,
+            first_used_on,
+            claim.retention.expires_on(first_used_on),
+        );
+        let payment_item = item::live_payment_item(payment).map_err(encoding)?;
+        let event_item = item::event_item(created).map_err(encoding)?;
+        let mut expired_payment = None;
+        for _ in 0..CLAIM_ATTEMPTS {
+            let items = vec![
+                self.put_key(key_item.clone(), expired_up_to, expired_payment)?,
+                self.put_new(payment_item.clone())?,
+                self.put_new(event_item.clone())?,
+            ];
+            let Some(cancelled) = self.transact(items).await? else {
+                return Ok(());
+            };
             // The key first: a client retrying a create that carries its
-            // own payment id fails both conditions, and is a replay.
-            Some(cancelled) if cancelled.failed_condition(0) => {
-                self.replay(organisation, key, fingerprint, cancelled.item(0).cloned())
-                    .await
+            // own payment id fails both conditions, and its key is in use.
+            if cancelled.failed_condition(0) {
+                let stored = match cancelled.item(0) {
+                    Some(item) => item.clone(),
+                    // Gone since: try again.
+                    None => continue,
+                };
+                let (used, first_used_on) = self.stored_key(&stored).await?;
+                if first_used_on > expired_up_to {
+                    return Err(IdempotentCreateError::KeyInUse(used));
+                }
+                // An expired key written before first use was recorded:
+                // replace exactly that one.
+                expired_payment = Some(used.payment_id);
+                continue;
             }
-            Some(cancelled) if cancelled.failed_condition(1) => Err(RepositoryError::AlreadyExists),
-            Some(cancelled) if cancelled.failed_condition(2) => Err(history_clash(payment)),
-            Some(cancelled) => Err(cancelled.into_error()),
+            return Err(if cancelled.failed_condition(1) {
+                IdempotentCreateError::AlreadyExists
+            } else if cancelled.failed_condition(2) {
+                history_clash(payment).into()
+            } else {
+                cancelled.into_error().into()
+            });
         }
+        Err(errors::unexpected(Inconsistency(format!(
+            "the idempotency key {:?} kept changing under the claim",
+            claim.key
+        )))
+        .into())
+    }
+
+    async fn idempotency_key(
+        &self,
+        organisation: OrganisationId,
+        key: &IdempotencyKey,
+        expired_up_to: Timestamp,
+    ) -> Result<Option<UsedKey>, StoreError> {
+        let Some(stored) = self.read(item::idempotency_key(organisation, key)).await? else {
+            return Ok(None);
+        };
+        let (used, first_used_on) = self.stored_key(&stored).await?;
+        Ok((first_used_on > expired_up_to).then_some(used))
+    }
+
+    async fn purge_idempotency_keys(
+        &self,
+        _expired_up_to: Timestamp,
+        _limit: usize,
+    ) -> Result<usize, StoreError> {
+        // The table's time to live (`expires_at`) deletes expired keys, at
+        // no cost in capacity; reads judge expiry by first use in the
+        // meantime.
+        Ok(0)
     }
 
     async fn get(
         &self,
         organisation: OrganisationId,
         id: PaymentId,
-    ) -> Result<Option<Payment>, RepositoryError> {
+    ) -> Result<Option<Payment>, StoreError> {
         let Some(stored) = self.read(item::payment_key(id)).await? else {
             return Ok(None);
         };
@@ -344,7 +407,7 @@ impl PaymentRepository for DynamoRepository {
         &self,
         organisation: OrganisationId,
         request: PageRequest,
-    ) -> Result<Page, RepositoryError> {
+    ) -> Result<Page, StoreError> {
         let size = request.size.get();
         let oldest_first = request.order == ListOrder::OldestFirst;
         let after = match request.after.map(|cursor| keys::cursor_gsi1sk(&cursor)) {
@@ -404,20 +467,12 @@ impl PaymentRepository for DynamoRepository {
         Ok(Page::from_lookahead(payments, request.size))
     }
 
-    async fn update(
-        &self,
-        expected: Version,
-        updated: &PaymentEvent,
-    ) -> Result<(), RepositoryError> {
+    async fn update(&self, expected: Version, updated: &PaymentEvent) -> Result<(), ChangeError> {
         let item = item::live_payment_item(&updated.payment).map_err(encoding)?;
         self.change(expected, updated, item).await
     }
 
-    async fn delete(
-        &self,
-        expected: Version,
-        deleted: &PaymentEvent,
-    ) -> Result<(), RepositoryError> {
+    async fn delete(&self, expected: Version, deleted: &PaymentEvent) -> Result<(), ChangeError> {
         self.change(expected, deleted, item::tombstone_item(&deleted.payment))
             .await
     }
@@ -426,41 +481,73 @@ impl PaymentRepository for DynamoRepository {
         &self,
         organisation: OrganisationId,
         id: PaymentId,
-    ) -> Result<Vec<PaymentEvent>, RepositoryError> {
-        let query = self
-            .client
-            .query()
-            .table_name(self.table.as_ref())
-            .consistent_read(true)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :events)")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#sk", keys::SK)
-            .expression_attribute_values(":pk", item::s(keys::payment_pk(id)))
-            .expression_attribute_values(":events", item::s(keys::EVENT_SK_PREFIX));
+        request: HistoryRequest,
+    ) -> Result<Option<HistoryPage>, StoreError> {
+        // The page is the range of event sort keys from the one after the
+        // cursor: `BETWEEN` on the sort key, so DynamoDB reads only it.
+        let first = match request.after {
+            None => Some(Version::INITIAL),
+            Some(after) => after.number().checked_add(1).map(Version::new),
+        };
         let mut events = Vec::new();
-        let mut start = None;
-        loop {
-            let output = query
-                .clone()
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(errors::from_sdk)?;
-            for stored in output.items() {
-                events.push(item::decode_event(stored).map_err(|reason| corrupt(stored, &reason))?);
-            }
-            match output.last_evaluated_key {
-                Some(last) => start = Some(last),
-                None => break,
+        if let Some(first) = first {
+            let query = self
+                .client
+                .query()
+                .table_name(self.table.as_ref())
+                .consistent_read(true)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :first AND :last")
+                .expression_attribute_names("#pk", keys::PK)
+                .expression_attribute_names("#sk", keys::SK)
+                .expression_attribute_values(":pk", item::s(keys::payment_pk(id)))
+                .expression_attribute_values(":first", item::s(keys::event_sk(first)))
+                .expression_attribute_values(
+                    ":last",
+                    item::s(keys::event_sk(Version::new(u64::MAX))),
+                );
+            let wanted = request.size.with_lookahead();
+            let mut start = None;
+            loop {
+                let output = query
+                    .clone()
+                    .limit(i32::try_from(wanted - events.len()).unwrap_or(i32::MAX))
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(errors::from_sdk)?;
+                for stored in output.items() {
+                    let event =
+                        item::decode_event(stored).map_err(|reason| corrupt(stored, &reason))?;
+                    // The partition is the payment's: an event of another
+                    // organisation means the payment is not the caller's.
+                    if event.payment.organisation_id != organisation {
+                        return Ok(None);
+                    }
+                    events.push(event);
+                }
+                match output.last_evaluated_key {
+                    Some(last) if events.len() < wanted => start = Some(last),
+                    _ => break,
+                }
             }
         }
-        match events.first() {
-            Some(first) if first.payment.organisation_id == organisation => Ok(events),
-            _ => Err(RepositoryError::NotFound),
+        // An empty page is the end of a history, or no history at all for
+        // this organisation: only then is the payment item read.
+        if events.is_empty() {
+            let Some(stored) = self.read(item::payment_key(id)).await? else {
+                return Ok(None);
+            };
+            let state = StoredPayment::decode(&stored)
+                .map_err(|reason| corrupt(&stored, &reason))?
+                .state();
+            if state.organisation_id != organisation {
+                return Ok(None);
+            }
         }
+        Ok(Some(HistoryPage::from_lookahead(events, request.size)))
     }
 
-    async fn ping(&self) -> Result<(), RepositoryError> {
+    async fn ping(&self) -> Result<(), StoreError> {
         // Any failure means "not ready": a missing table or a denied call
         // will not serve requests either.
         self.client
@@ -469,12 +556,12 @@ impl PaymentRepository for DynamoRepository {
             .send()
             .await
             .map(|_| ())
-            .map_err(|error| RepositoryError::Unavailable(Box::new(error)))
+            .map_err(|error| StoreError::Unavailable(Box::new(error)))
     }
 }
 
 /// A payment read from the listing index.
-fn listed_payment(listed: &Item, organisation: OrganisationId) -> Result<Payment, RepositoryError> {
+fn listed_payment(listed: &Item, organisation: OrganisationId) -> Result<Payment, StoreError> {
     match StoredPayment::decode(listed).map_err(|reason| corrupt(listed, &reason))? {
         StoredPayment::Live(payment) if payment.organisation_id == organisation => Ok(*payment),
         // Tombstones carry no index keys and the index partition is the
@@ -486,18 +573,18 @@ fn listed_payment(listed: &Item, organisation: OrganisationId) -> Result<Payment
     }
 }
 
-fn corrupt(stored: &Item, reason: &str) -> RepositoryError {
-    RepositoryError::Corrupt(format!("item {}: {reason}", item::describe(stored)))
+fn corrupt(stored: &Item, reason: &str) -> StoreError {
+    StoreError::corrupt(format!("item {}: {reason}", item::describe(stored)))
 }
 
-fn encoding(error: EncodeError) -> RepositoryError {
+fn encoding(error: EncodeError) -> StoreError {
     errors::unexpected(error)
 }
 
 /// An event for this version is stored already although the payment's
 /// condition held: the history and the payment disagree.
-fn history_clash(payment: &Payment) -> RepositoryError {
-    RepositoryError::Corrupt(format!(
+fn history_clash(payment: &Payment) -> StoreError {
+    StoreError::corrupt(format!(
         "payment {} already has an event for version {}",
         payment.id, payment.version
     ))

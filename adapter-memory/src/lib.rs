@@ -15,7 +15,15 @@
 //!
 //! Every operation takes one short lock and does no I/O. A listing walks an
 //! ordered index of the organisation's payments from the cursor, so a page
-//! costs O(log n + page size). Nothing survives the process.
+//! costs O(log n + page size); a page of history is a slice of the
+//! payment's events. Idempotency keys are kept in order of first use and
+//! evicted once expired: each idempotent create evicts up to two, and
+//! [`PaymentRepository::purge_idempotency_keys`] any number, so memory
+//! does not grow with keys no one can use any more.
+//!
+//! It keeps the domain's values as they are, not their storage form:
+//! nothing here outlives the process, so there is no stored format to keep
+//! readable across releases.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
@@ -26,8 +34,9 @@ use payments_domain::{
     IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Timestamp, Version,
 };
 use payments_ports::{
-    IdempotentOutcome, ListOrder, Page, PageRequest, PaymentRepository, RepositoryError,
-    RequestFingerprint,
+    refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
+    IdempotentCreateError, ListOrder, Page, PageRequest, PaymentRepository, StoreError,
+    StoredVersion, UsedKey,
 };
 
 /// An in-memory payment store. Clones share the same payments.
@@ -45,16 +54,40 @@ impl std::fmt::Debug for MemoryRepository {
 /// A payment record: live, or a tombstone that keeps its id taken.
 enum Record {
     Live(Box<Payment>),
-    Deleted(OrganisationId),
+    Deleted(OrganisationId, Version),
 }
 
 impl Record {
     fn organisation(&self) -> OrganisationId {
         match self {
             Record::Live(payment) => payment.organisation_id,
-            Record::Deleted(organisation) => *organisation,
+            Record::Deleted(organisation, _) => *organisation,
         }
     }
+
+    fn state(&self) -> StoredVersion {
+        match self {
+            Record::Live(payment) => StoredVersion {
+                organisation_id: payment.organisation_id,
+                version: payment.version,
+                live: true,
+            },
+            Record::Deleted(organisation_id, version) => StoredVersion {
+                organisation_id: *organisation_id,
+                version: *version,
+                live: false,
+            },
+        }
+    }
+}
+
+/// An idempotency key's scope: keys are per organisation.
+type KeyScope = (OrganisationId, IdempotencyKey);
+
+/// A stored idempotency key.
+struct StoredKey {
+    used: UsedKey,
+    first_used_on: Timestamp,
 }
 
 #[derive(Default)]
@@ -62,15 +95,20 @@ struct State {
     records: HashMap<PaymentId, Record>,
     /// Live payments per organisation, in listing order.
     by_organisation: HashMap<OrganisationId, BTreeSet<(Timestamp, PaymentId)>>,
+    /// Each payment's events; an event's index is its version, so a page
+    /// of history is a slice.
     events: HashMap<PaymentId, Vec<PaymentEvent>>,
-    idempotency: HashMap<(OrganisationId, IdempotencyKey), (RequestFingerprint, Payment)>,
+    keys: HashMap<KeyScope, StoredKey>,
+    /// The keys by first use, oldest first, so expired ones are evicted
+    /// from the front without a scan.
+    keys_by_first_use: BTreeSet<(Timestamp, KeyScope)>,
 }
 
 impl State {
-    fn insert(&mut self, created: &PaymentEvent) -> Result<(), RepositoryError> {
+    fn insert(&mut self, created: &PaymentEvent) -> Result<(), CreateError> {
         let payment = &created.payment;
         if self.records.contains_key(&payment.id) {
-            return Err(RepositoryError::AlreadyExists);
+            return Err(CreateError::AlreadyExists);
         }
         self.records
             .insert(payment.id, Record::Live(Box::new(payment.clone())));
@@ -83,24 +121,18 @@ impl State {
     }
 
     /// The live payment `change` applies to, if it is at `expected`.
-    fn current(
-        &self,
-        expected: Version,
-        change: &PaymentEvent,
-    ) -> Result<&Payment, RepositoryError> {
+    fn current(&self, expected: Version, change: &PaymentEvent) -> Result<&Payment, ChangeError> {
         let target = &change.payment;
-        match self.records.get(&target.id) {
-            Some(Record::Live(stored)) if stored.organisation_id == target.organisation_id => {
-                if stored.version == expected {
-                    Ok(stored)
-                } else {
-                    Err(RepositoryError::VersionConflict {
-                        expected,
-                        actual: stored.version,
-                    })
-                }
-            }
-            _ => Err(RepositoryError::NotFound),
+        let record = self.records.get(&target.id);
+        if let Some(refusal) =
+            refused_change(expected, target.organisation_id, record.map(Record::state))
+        {
+            return Err(refusal);
+        }
+        match record {
+            Some(Record::Live(stored)) => Ok(stored),
+            // `refused_change` lets only a live payment through.
+            _ => Err(ChangeError::NotFound),
         }
     }
 
@@ -109,6 +141,22 @@ impl State {
             .entry(event.payment.id)
             .or_default()
             .push(event.clone());
+    }
+
+    /// Forgets up to `limit` keys first used at or before `expired_up_to`.
+    fn evict_keys(&mut self, expired_up_to: Timestamp, limit: usize) -> usize {
+        let mut evicted = 0;
+        while evicted < limit {
+            match self.keys_by_first_use.first() {
+                Some((first_used_on, _)) if *first_used_on <= expired_up_to => {}
+                _ => break,
+            }
+            if let Some((_, scope)) = self.keys_by_first_use.pop_first() {
+                self.keys.remove(&scope);
+                evicted += 1;
+            }
+        }
+        evicted
     }
 }
 
@@ -130,37 +178,77 @@ impl MemoryRepository {
 
 #[async_trait]
 impl PaymentRepository for MemoryRepository {
-    async fn create(&self, created: &PaymentEvent) -> Result<(), RepositoryError> {
+    async fn create(&self, created: &PaymentEvent) -> Result<(), CreateError> {
         self.lock().insert(created)
     }
 
     async fn create_idempotent(
         &self,
         created: &PaymentEvent,
-        key: &IdempotencyKey,
-        fingerprint: &RequestFingerprint,
-    ) -> Result<IdempotentOutcome, RepositoryError> {
+        claim: &IdempotencyClaim,
+    ) -> Result<(), IdempotentCreateError> {
         let mut state = self.lock();
-        let scope = (created.payment.organisation_id, key.clone());
-        if let Some((stored_fingerprint, payment)) = state.idempotency.get(&scope) {
-            return if stored_fingerprint == fingerprint {
-                Ok(IdempotentOutcome::Replayed(Box::new(payment.clone())))
-            } else {
-                Err(RepositoryError::IdempotencyKeyReused)
-            };
+        let now = created.occurred_on;
+        // Expired keys go first, a few at a time: each create pays for
+        // evicting at most as many keys as it could have added.
+        state.evict_keys(claim.retention.expired_up_to(now), 2);
+        let organisation = created.payment.organisation_id;
+        let scope = (organisation, claim.key.clone());
+        if let Some(stored) = state.keys.get(&scope) {
+            if stored.first_used_on > claim.retention.expired_up_to(now) {
+                return Err(IdempotentCreateError::KeyInUse(stored.used.clone()));
+            }
         }
-        state.insert(created)?;
-        state
-            .idempotency
-            .insert(scope, (fingerprint.clone(), created.payment.clone()));
-        Ok(IdempotentOutcome::Created)
+        state.insert(created).map_err(|error| match error {
+            CreateError::AlreadyExists => IdempotentCreateError::AlreadyExists,
+            CreateError::Store(error) => IdempotentCreateError::Store(error),
+        })?;
+        if let Some(replaced) = state.keys.remove(&scope) {
+            state
+                .keys_by_first_use
+                .remove(&(replaced.first_used_on, scope.clone()));
+        }
+        state.keys_by_first_use.insert((now, scope.clone()));
+        state.keys.insert(
+            scope,
+            StoredKey {
+                used: UsedKey {
+                    fingerprint: claim.fingerprint.clone(),
+                    payment_id: created.payment.id,
+                },
+                first_used_on: now,
+            },
+        );
+        Ok(())
+    }
+
+    async fn idempotency_key(
+        &self,
+        organisation: OrganisationId,
+        key: &IdempotencyKey,
+        expired_up_to: Timestamp,
+    ) -> Result<Option<UsedKey>, StoreError> {
+        Ok(self
+            .lock()
+            .keys
+            .get(&(organisation, key.clone()))
+            .filter(|stored| stored.first_used_on > expired_up_to)
+            .map(|stored| stored.used.clone()))
+    }
+
+    async fn purge_idempotency_keys(
+        &self,
+        expired_up_to: Timestamp,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        Ok(self.lock().evict_keys(expired_up_to, limit))
     }
 
     async fn get(
         &self,
         organisation: OrganisationId,
         id: PaymentId,
-    ) -> Result<Option<Payment>, RepositoryError> {
+    ) -> Result<Option<Payment>, StoreError> {
         Ok(match self.lock().records.get(&id) {
             Some(Record::Live(payment)) if payment.organisation_id == organisation => {
                 Some(Payment::clone(payment))
@@ -173,7 +261,7 @@ impl PaymentRepository for MemoryRepository {
         &self,
         organisation: OrganisationId,
         request: PageRequest,
-    ) -> Result<Page, RepositoryError> {
+    ) -> Result<Page, StoreError> {
         let state = self.lock();
         let Some(index) = state.by_organisation.get(&organisation) else {
             return Ok(Page {
@@ -195,7 +283,7 @@ impl PaymentRepository for MemoryRepository {
             ),
         };
         let payments: Vec<Payment> = keys
-            .take(request.size.get() + 1)
+            .take(request.size.with_lookahead())
             .filter_map(|(_, id)| match state.records.get(id) {
                 Some(Record::Live(payment)) => Some(Payment::clone(payment)),
                 _ => None,
@@ -204,11 +292,7 @@ impl PaymentRepository for MemoryRepository {
         Ok(Page::from_lookahead(payments, request.size))
     }
 
-    async fn update(
-        &self,
-        expected: Version,
-        updated: &PaymentEvent,
-    ) -> Result<(), RepositoryError> {
+    async fn update(&self, expected: Version, updated: &PaymentEvent) -> Result<(), ChangeError> {
         let mut state = self.lock();
         state.current(expected, updated)?;
         state.records.insert(
@@ -219,11 +303,7 @@ impl PaymentRepository for MemoryRepository {
         Ok(())
     }
 
-    async fn delete(
-        &self,
-        expected: Version,
-        deleted: &PaymentEvent,
-    ) -> Result<(), RepositoryError> {
+    async fn delete(&self, expected: Version, deleted: &PaymentEvent) -> Result<(), ChangeError> {
         let mut state = self.lock();
         let stored = state.current(expected, deleted)?;
         let key = (stored.created_on, stored.id);
@@ -231,9 +311,10 @@ impl PaymentRepository for MemoryRepository {
         if let Some(index) = state.by_organisation.get_mut(&organisation) {
             index.remove(&key);
         }
-        state
-            .records
-            .insert(deleted.payment.id, Record::Deleted(organisation));
+        state.records.insert(
+            deleted.payment.id,
+            Record::Deleted(organisation, deleted.payment.version),
+        );
         state.append(deleted);
         Ok(())
     }
@@ -242,17 +323,30 @@ impl PaymentRepository for MemoryRepository {
         &self,
         organisation: OrganisationId,
         id: PaymentId,
-    ) -> Result<Vec<PaymentEvent>, RepositoryError> {
+        request: HistoryRequest,
+    ) -> Result<Option<HistoryPage>, StoreError> {
         let state = self.lock();
         match state.records.get(&id) {
             Some(record) if record.organisation() == organisation => {
-                Ok(state.events.get(&id).cloned().unwrap_or_default())
+                let events = state.events.get(&id).map_or(&[][..], Vec::as_slice);
+                // Versions count up from 0 with no gap: the event of
+                // version v sits at index v.
+                let start = request.after.map_or(0, |after| {
+                    usize::try_from(after.number()).map_or(usize::MAX, |v| v.saturating_add(1))
+                });
+                let page = events
+                    .iter()
+                    .skip(start)
+                    .take(request.size.with_lookahead())
+                    .cloned()
+                    .collect();
+                Ok(Some(HistoryPage::from_lookahead(page, request.size)))
             }
-            _ => Err(RepositoryError::NotFound),
+            _ => Ok(None),
         }
     }
 
-    async fn ping(&self) -> Result<(), RepositoryError> {
+    async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }
 }

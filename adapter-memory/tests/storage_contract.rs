@@ -11,4 +11,5 @@ fn fresh_repository() -> Ready<Arc<dyn PaymentRepository>> {
     ready(Arc::new(MemoryRepository::new()))
 }
 
-payments_ports::storage_contract_tests!(fresh_repository());
+// Memory is fast: many more random sequences than the databases run.
+payments_ports::storage_contract_tests!(fresh_repository(), cases = 1_000);

@@ -1,16 +1,16 @@
-//! sqlx errors mapped onto the port's [`RepositoryError`] at the boundary:
+//! sqlx errors mapped onto the port's [`StoreError`] at the boundary:
 //! nothing of sqlx crosses the port except as a boxed source for logs.
 
-use payments_ports::RepositoryError;
+use payments_ports::StoreError;
 
 /// SQLSTATE of `unique_violation`.
 pub(crate) const UNIQUE_VIOLATION: &str = "23505";
 
 /// Maps a driver error onto the port: retryable faults of the connection or
-/// the server become [`RepositoryError::Unavailable`], values that do not
-/// decode become [`RepositoryError::Corrupt`], and the rest
-/// [`RepositoryError::Unexpected`].
-pub(crate) fn repository_error(error: sqlx::Error) -> RepositoryError {
+/// the server become [`StoreError::Unavailable`], values that do not
+/// decode become [`StoreError::Corrupt`], and the rest
+/// [`StoreError::Unexpected`].
+pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
     match &error {
         // The pool could not hand out a working connection in time, or is
         // shutting down: the database is down, unreachable or saturated,
@@ -23,23 +23,23 @@ pub(crate) fn repository_error(error: sqlx::Error) -> RepositoryError {
         // connection may well work.
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_) => RepositoryError::Unavailable(Box::new(error)),
+        | sqlx::Error::Protocol(_) => StoreError::Unavailable(Box::new(error)),
         sqlx::Error::Database(database)
             if database.code().is_some_and(|code| is_transient_sqlstate(&code)) =>
         {
-            RepositoryError::Unavailable(Box::new(error))
+            StoreError::Unavailable(Box::new(error))
         }
         // A stored value does not read back as its Rust type. The message
         // names the column only: the value itself may be personal data.
         sqlx::Error::ColumnDecode { index, .. } => {
-            RepositoryError::Corrupt(format!("column {index} does not decode as expected"))
+            StoreError::corrupt(format!("column {index} does not decode as expected"))
         }
         sqlx::Error::Decode(_) => {
-            RepositoryError::Corrupt("a stored value does not decode as expected".to_owned())
+            StoreError::corrupt("a stored value does not decode as expected")
         }
         // Constraint violations, SQL errors, a schema that does not match
         // the code: none is cured by retrying, so none is "unavailable".
-        _ => RepositoryError::Unexpected(Box::new(error)),
+        _ => StoreError::Unexpected(Box::new(error)),
     }
 }
 
@@ -59,6 +59,28 @@ fn is_transient_sqlstate(code: &str) -> bool {
             // lost a race and may simply be run again.
             | "40001" | "40P01"
         )
+}
+
+/// An error and its causes on one line, for messages and tests.
+#[cfg(test)]
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Whether `error` is `deadlock_detected`: the server failed this call to
+/// break a cycle of waits.
+pub(crate) fn is_deadlock(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(sqlx::error::DatabaseError::code)
+        .is_some_and(|code| code == "40P01")
 }
 
 /// Whether `error` is a unique violation: an insert met an existing key.
@@ -142,10 +164,10 @@ mod tests {
             (server("40P01"), "deadlock"),
         ];
         for (error, reason) in cases {
-            let mapped = repository_error(error);
+            let mapped = store_error(error);
 
             assert!(
-                matches!(mapped, RepositoryError::Unavailable(_)),
+                matches!(mapped, StoreError::Unavailable(_)),
                 "{reason}: {mapped:?}"
             );
         }
@@ -171,10 +193,10 @@ mod tests {
             ),
         ];
         for (error, reason) in cases {
-            let mapped = repository_error(error);
+            let mapped = store_error(error);
 
             assert!(
-                matches!(mapped, RepositoryError::Unexpected(_)),
+                matches!(mapped, StoreError::Unexpected(_)),
                 "{reason}: {mapped:?}"
             );
         }
@@ -187,24 +209,24 @@ mod tests {
             source: "invalid value \"Jane Doe\"".into(),
         };
 
-        let mapped = repository_error(error);
+        let mapped = store_error(error);
 
-        match mapped {
-            RepositoryError::Corrupt(message) => {
-                assert!(message.contains("attributes"), "{message}");
-                assert!(!message.contains("Jane"), "{message}");
-            }
-            other => panic!("expected Corrupt, got {other:?}"),
-        }
+        assert_eq!(
+            chain(&mapped),
+            "stored payment data is corrupt: column \"attributes\" does not decode as expected"
+        );
     }
 
     #[test]
     fn the_sqlx_error_is_kept_as_the_source() {
-        let mapped = repository_error(server("57P01"));
+        let mapped = store_error(server("57P01"));
 
         let source = std::error::Error::source(&mapped).expect("a source");
 
-        assert!(source.to_string().contains("57P01"), "{source}");
+        assert_eq!(
+            source.to_string(),
+            "error returned from database: server error 57P01"
+        );
     }
 
     #[test]

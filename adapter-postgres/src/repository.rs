@@ -1,13 +1,17 @@
 //! [`PostgresRepository`]: the [`PaymentRepository`] port on PostgreSQL.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use payments_domain::{IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Version};
+use payments_domain::{
+    IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Timestamp, Version,
+};
 use payments_ports::{
-    IdempotentOutcome, ListOrder, Page, PageRequest, PaymentRepository, RepositoryError,
-    RequestFingerprint,
+    refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
+    IdempotentCreateError, ListOrder, Page, PageRequest, PaymentRepository, StoreError,
+    StoredVersion, UsedKey,
 };
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
@@ -15,14 +19,15 @@ use sqlx::query::Query;
 use sqlx::{PgExecutor, PgPool, Postgres};
 
 use crate::config::{ConfigError, PostgresConfig};
-use crate::driver_errors::{is_unique_violation, repository_error};
-use crate::rows::{attributes_to_json, stored_version, version_number, EventRow, PaymentRow};
+use crate::driver_errors::{is_deadlock, is_unique_violation, store_error};
+use crate::rows::{stored_version, version_number, write_attributes, EventRow, KeyRow, PaymentRow};
 
 /// The schema, from `migrations/`, compiled into the binary.
 static MIGRATOR: Migrator = sqlx::migrate!();
 
 /// The columns [`PaymentRow`] reads.
-const PAYMENT_COLUMNS: &str = "id, organisation_id, version, created_on, modified_on, attributes";
+pub(crate) const PAYMENT_COLUMNS: &str =
+    "id, organisation_id, version, created_on, modified_on, attributes, attributes_format";
 
 /// A payment and its creation event, in one statement: PostgreSQL runs a
 /// statement atomically, so there is never one without the other, and the
@@ -31,13 +36,15 @@ const PAYMENT_COLUMNS: &str = "id, organisation_id, version, created_on, modifie
 const CREATE: &str = "
     WITH payment AS (
         INSERT INTO payments
-            (id, organisation_id, version, created_on, modified_on, amount, currency, attributes)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            (id, organisation_id, version, created_on, modified_on, amount, currency,
+             attributes, attributes_format)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         RETURNING id
     )
     INSERT INTO payment_events
-        (payment_id, version, kind, occurred_on, organisation_id, created_on, modified_on, attributes)
-    SELECT id, $3, $9, $10, $2, $4, $5, $8 FROM payment";
+        (payment_id, version, kind, occurred_on, organisation_id, created_on, modified_on,
+         attributes, attributes_format)
+    SELECT id, $3, $10, $11, $2, $4, $5, $8, $9 FROM payment";
 
 /// The constraint that makes a duplicate id a conflict.
 const PAYMENTS_PRIMARY_KEY: &str = "payments_pkey";
@@ -45,46 +52,75 @@ const PAYMENTS_PRIMARY_KEY: &str = "payments_pkey";
 /// An update or a delete and its event, in one statement. The version check
 /// is in the `WHERE` clause, so of concurrent writers expecting one version
 /// the row lock lets exactly one match; the others match nothing and insert
-/// no event. `$12` is the deletion instant, or NULL for an update.
+/// no event. `$13` is the deletion instant, or NULL for an update.
 const CHANGE: &str = "
     WITH changed AS (
         UPDATE payments
         SET version = $3, modified_on = $5, amount = $6, currency = $7, attributes = $8,
-            deleted_on = $12
-        WHERE id = $1 AND organisation_id = $2 AND version = $11 AND deleted_on IS NULL
+            attributes_format = $9, deleted_on = $13
+        WHERE id = $1 AND organisation_id = $2 AND version = $12 AND deleted_on IS NULL
         RETURNING id
     )
     INSERT INTO payment_events
-        (payment_id, version, kind, occurred_on, organisation_id, created_on, modified_on, attributes)
-    SELECT id, $3, $9, $10, $2, $4, $5, $8 FROM changed";
+        (payment_id, version, kind, occurred_on, organisation_id, created_on, modified_on,
+         attributes, attributes_format)
+    SELECT id, $3, $10, $11, $2, $4, $5, $8, $9 FROM changed";
 
 /// Why a change matched no row: the stored state of the payment.
 const STORED_VERSION: &str = "
-    SELECT version, deleted_on IS NOT NULL AS deleted
-    FROM payments WHERE id = $1 AND organisation_id = $2";
+    SELECT organisation_id, version, deleted_on IS NULL AS live
+    FROM payments WHERE id = $1";
 
-/// Claims an idempotency key, or finds it taken (then waiting, under
-/// READ COMMITTED, for a concurrent claim to commit or roll back).
+/// Claims an idempotency key: inserts it, or replaces it when it expired
+/// (first used at or before `$6`); a key in force is left alone and the
+/// statement changes nothing. Under READ COMMITTED a concurrent claim of the
+/// same key makes this wait for that claim to commit or roll back.
 const CLAIM_KEY: &str = "
-    INSERT INTO idempotency_keys
-        (organisation_id, key, fingerprint, payment_id, version, created_on, modified_on, attributes)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-    ON CONFLICT (organisation_id, key) DO NOTHING";
+    INSERT INTO idempotency_keys (organisation_id, key, fingerprint, payment_id, created_on)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (organisation_id, key) DO UPDATE
+        SET fingerprint = EXCLUDED.fingerprint, payment_id = EXCLUDED.payment_id,
+            created_on = EXCLUDED.created_on, version = NULL, modified_on = NULL,
+            attributes = NULL
+        WHERE idempotency_keys.created_on <= $6";
 
-/// The request fingerprint and first payment stored with a key.
-const STORED_KEY: &str = "
-    SELECT fingerprint, payment_id AS id, organisation_id, version, created_on, modified_on,
-           attributes
-    FROM idempotency_keys WHERE organisation_id = $1 AND key = $2";
+/// The key in force: first used after `$3`.
+const KEY_IN_FORCE: &str = "
+    SELECT fingerprint, payment_id FROM idempotency_keys
+    WHERE organisation_id = $1 AND key = $2 AND created_on > $3";
 
-/// Binds `$1` to `$10`, the parameters [`CREATE`] and [`CHANGE`] share: the
+/// Deletes up to `$2` keys first used at or before `$1`, oldest first,
+/// skipping any a create is claiming right now, so it never waits on (or
+/// holds up) a create; an index range scan of the batch.
+const PURGE_KEYS: &str = "
+    DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
+        SELECT ctid FROM idempotency_keys
+        WHERE created_on <= $1
+        ORDER BY created_on
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED))";
+
+/// One page of a history: a range scan of the events' primary key
+/// `(payment_id, version)` from the cursor, `$4` rows long.
+const HISTORY_PAGE: &str = "
+    SELECT kind, occurred_on, payment_id AS id, organisation_id, version, created_on,
+           modified_on, attributes, attributes_format
+    FROM payment_events
+    WHERE payment_id = $1 AND organisation_id = $2 AND version > $3
+    ORDER BY version
+    LIMIT $4";
+
+/// Whether the organisation ever had the payment (live or deleted).
+const PAYMENT_OF: &str = "SELECT 1 FROM payments WHERE id = $1 AND organisation_id = $2";
+
+/// Binds `$1` to `$11`, the parameters [`CREATE`] and [`CHANGE`] share: the
 /// payment's columns, then the event's kind and instant. Kept in one place
 /// so the order cannot drift between the two statements.
 fn bind_change<'q>(
     query: Query<'q, Postgres, PgArguments>,
     event: &'q PaymentEvent,
-    attributes: &'q serde_json::Value,
-) -> Result<Query<'q, Postgres, PgArguments>, RepositoryError> {
+    attributes: &'q (serde_json::Value, i16),
+) -> Result<Query<'q, Postgres, PgArguments>, StoreError> {
     let payment = &event.payment;
     Ok(query
         .bind(payment.id.as_uuid())
@@ -94,10 +130,15 @@ fn bind_change<'q>(
         .bind(payment.modified_on.as_datetime())
         .bind(payment.attributes.money.amount().value())
         .bind(payment.attributes.money.currency().code().to_owned())
-        .bind(attributes)
+        .bind(&attributes.0)
+        .bind(attributes.1)
         .bind(event.kind.as_str())
         .bind(event.occurred_on.as_datetime()))
 }
+
+/// How often `migrate` waits again after losing a deadlock to a concurrent
+/// migration (see [`PostgresRepository::migrate`]).
+const MIGRATE_ATTEMPTS: u32 = 6;
 
 /// How often a write re-reads a state that moved under it before giving up.
 /// Only a client sending a version from the future can make that happen.
@@ -154,28 +195,45 @@ impl PostgresRepository {
     /// a time.
     ///
     /// # Errors
-    /// [`RepositoryError::Unavailable`] when the database cannot be reached;
-    /// [`RepositoryError::Unexpected`] when a migration fails or the
-    /// database holds migrations this build does not know.
-    pub async fn migrate(&self) -> Result<(), RepositoryError> {
-        MIGRATOR.run(&self.pool).await.map_err(|error| match error {
-            // The database's own failures keep their meaning: unreachable is
-            // retryable, anything else is not.
-            MigrateError::Execute(error) | MigrateError::ExecuteMigration(error, _) => {
-                repository_error(error)
+    /// [`StoreError::Unavailable`] when the database cannot be reached;
+    /// [`StoreError::Unexpected`] when a migration fails or the database
+    /// holds migrations this build does not know.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let mut pause = Duration::from_millis(100);
+        let mut attempt = 1;
+        loop {
+            match MIGRATOR.run(&self.pool).await {
+                Ok(()) => return Ok(()),
+                // An index built CONCURRENTLY waits for every transaction
+                // open when it starts, among them another migrator's wait
+                // for the migration lock, which waits for the build: the
+                // server breaks the cycle by failing the waiter. Waiting
+                // again succeeds once the build is done.
+                Err(MigrateError::Execute(error))
+                    if is_deadlock(&error) && attempt < MIGRATE_ATTEMPTS =>
+                {
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                    attempt += 1;
+                }
+                // The database's own failures keep their meaning:
+                // unreachable is retryable, anything else is not.
+                Err(MigrateError::Execute(error) | MigrateError::ExecuteMigration(error, _)) => {
+                    return Err(store_error(error))
+                }
+                // Applied migrations that differ from this build's: a
+                // deployment mistake for a person to resolve.
+                Err(other) => return Err(StoreError::Unexpected(Box::new(other))),
             }
-            // Applied migrations that differ from this build's: a deployment
-            // mistake for a person to resolve.
-            other => RepositoryError::Unexpected(Box::new(other)),
-        })
+        }
     }
 
     /// Inserts `created` and its event (see [`CREATE`]).
     async fn insert(
         executor: impl PgExecutor<'_>,
         created: &PaymentEvent,
-    ) -> Result<(), RepositoryError> {
-        let attributes = attributes_to_json(&created.payment.attributes)?;
+    ) -> Result<(), CreateError> {
+        let attributes = write_attributes(&created.payment.attributes)?;
         let result = bind_change(sqlx::query(CREATE), created, &attributes)?
             .execute(executor)
             .await;
@@ -188,124 +246,147 @@ impl PostgresRepository {
                         .and_then(|e| e.constraint())
                         .is_some_and(|name| name == PAYMENTS_PRIMARY_KEY) =>
             {
-                Err(RepositoryError::AlreadyExists)
+                Err(CreateError::AlreadyExists)
             }
-            Err(error) => Err(repository_error(error)),
+            Err(error) => Err(CreateError::Store(store_error(error))),
         }
     }
 
-    /// Applies an update or a delete (see [`CHANGE`]), telling "not found"
-    /// from "stale version" when it matches nothing.
+    /// Applies an update or a delete (see [`CHANGE`]); when it matches
+    /// nothing, the stored state says why, by the port's one rule.
     async fn change(
         &self,
         expected: Version,
         event: &PaymentEvent,
         deleted_on: Option<DateTime<Utc>>,
-    ) -> Result<(), RepositoryError> {
+    ) -> Result<(), ChangeError> {
         let payment = &event.payment;
-        let attributes = attributes_to_json(&payment.attributes)?;
+        let attributes = write_attributes(&payment.attributes)?;
         for _ in 0..ATTEMPTS {
             let changed = bind_change(sqlx::query(CHANGE), event, &attributes)?
                 .bind(version_number(expected)?)
                 .bind(deleted_on)
                 .execute(&self.pool)
                 .await
-                .map_err(repository_error)?
+                .map_err(store_error)?
                 .rows_affected();
             if changed == 1 {
                 return Ok(());
             }
-            let stored: Option<(i64, bool)> = sqlx::query_as(STORED_VERSION)
+            let stored: Option<(uuid::Uuid, i64, bool)> = sqlx::query_as(STORED_VERSION)
                 .bind(payment.id.as_uuid())
-                .bind(payment.organisation_id.as_uuid())
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(repository_error)?;
-            match stored {
-                // Another organisation's payment is "not found" too, so
-                // existence does not leak across organisations.
-                None | Some((_, true)) => return Err(RepositoryError::NotFound),
-                Some((actual, false)) if actual != version_number(expected)? => {
-                    return Err(RepositoryError::VersionConflict {
-                        expected,
-                        actual: stored_version(payment.id, actual)?,
-                    });
-                }
-                // The payment reached the expected version between the two
-                // statements: the change may apply now.
-                Some(_) => {}
+                .map_err(store_error)?;
+            let found = stored
+                .map(|(organisation, version, live)| {
+                    Ok::<_, StoreError>(StoredVersion {
+                        organisation_id: OrganisationId::from_uuid(organisation),
+                        version: stored_version(payment.id, version)?,
+                        live,
+                    })
+                })
+                .transpose()?;
+            // `None`: the payment reached the expected version between
+            // the two statements, so the change may apply now.
+            if let Some(refusal) = refused_change(expected, payment.organisation_id, found) {
+                return Err(refusal);
             }
         }
-        Err(RepositoryError::Unexpected(
+        Err(ChangeError::Store(StoreError::Unexpected(
             "the payment's version kept moving under the change".into(),
-        ))
+        )))
     }
 }
 
 #[async_trait]
 impl PaymentRepository for PostgresRepository {
-    async fn create(&self, created: &PaymentEvent) -> Result<(), RepositoryError> {
+    async fn create(&self, created: &PaymentEvent) -> Result<(), CreateError> {
         Self::insert(&self.pool, created).await
     }
 
     async fn create_idempotent(
         &self,
         created: &PaymentEvent,
-        key: &IdempotencyKey,
-        fingerprint: &RequestFingerprint,
-    ) -> Result<IdempotentOutcome, RepositoryError> {
+        claim: &IdempotencyClaim,
+    ) -> Result<(), IdempotentCreateError> {
         let payment = &created.payment;
-        let attributes = attributes_to_json(&payment.attributes)?;
+        let first_used_on = created.occurred_on;
+        let expired_up_to = claim.retention.expired_up_to(first_used_on);
         // Key, payment and event commit together or not at all: when the
         // payment's id is taken the transaction rolls back (on drop) and
-        // the key stays free.
-        let mut transaction = self.pool.begin().await.map_err(repository_error)?;
+        // the key stays as it was.
+        let mut transaction = self.pool.begin().await.map_err(store_error)?;
         for _ in 0..ATTEMPTS {
             let claimed = sqlx::query(CLAIM_KEY)
                 .bind(payment.organisation_id.as_uuid())
-                .bind(key.as_str())
-                .bind(fingerprint.as_str())
+                .bind(claim.key.as_str())
+                .bind(claim.fingerprint.as_str())
                 .bind(payment.id.as_uuid())
-                .bind(version_number(payment.version)?)
-                .bind(payment.created_on.as_datetime())
-                .bind(payment.modified_on.as_datetime())
-                .bind(&attributes)
+                .bind(first_used_on.as_datetime())
+                .bind(expired_up_to.as_datetime())
                 .execute(&mut *transaction)
                 .await
-                .map_err(repository_error)?
+                .map_err(store_error)?
                 .rows_affected();
             if claimed == 1 {
-                Self::insert(&mut *transaction, created).await?;
-                transaction.commit().await.map_err(repository_error)?;
-                return Ok(IdempotentOutcome::Created);
+                Self::insert(&mut *transaction, created)
+                    .await
+                    .map_err(|error| match error {
+                        CreateError::AlreadyExists => IdempotentCreateError::AlreadyExists,
+                        CreateError::Store(error) => IdempotentCreateError::Store(error),
+                    })?;
+                transaction.commit().await.map_err(store_error)?;
+                return Ok(());
             }
-            let stored: Option<StoredKey> = sqlx::query_as(STORED_KEY)
-                .bind(payment.organisation_id.as_uuid())
-                .bind(key.as_str())
-                .fetch_optional(&mut *transaction)
-                .await
-                .map_err(repository_error)?;
-            // The key row was there for the insert but gone for the read:
-            // only possible if keys are ever removed; claim it again.
-            let Some(stored) = stored else { continue };
-            return if stored.fingerprint == fingerprint.as_str() {
-                Ok(IdempotentOutcome::Replayed(Box::new(
-                    stored.payment.into_payment()?,
-                )))
-            } else {
-                Err(RepositoryError::IdempotencyKeyReused)
-            };
+            let in_force: Option<KeyRow> = key_in_force(
+                &mut *transaction,
+                payment.organisation_id,
+                &claim.key,
+                expired_up_to,
+            )
+            .await?;
+            // The key in force was there for the insert but not for the
+            // read: it expired between the two, and can be claimed now.
+            let Some(in_force) = in_force else { continue };
+            return Err(IdempotentCreateError::KeyInUse(in_force.into()));
         }
-        Err(RepositoryError::Unexpected(
+        Err(IdempotentCreateError::Store(StoreError::Unexpected(
             "the idempotency key kept appearing and vanishing".into(),
-        ))
+        )))
+    }
+
+    async fn idempotency_key(
+        &self,
+        organisation: OrganisationId,
+        key: &IdempotencyKey,
+        expired_up_to: Timestamp,
+    ) -> Result<Option<UsedKey>, StoreError> {
+        Ok(key_in_force(&self.pool, organisation, key, expired_up_to)
+            .await?
+            .map(UsedKey::from))
+    }
+
+    async fn purge_idempotency_keys(
+        &self,
+        expired_up_to: Timestamp,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let deleted = sqlx::query(PURGE_KEYS)
+            .bind(expired_up_to.as_datetime())
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?
+            .rows_affected();
+        Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
     }
 
     async fn get(
         &self,
         organisation: OrganisationId,
         id: PaymentId,
-    ) -> Result<Option<Payment>, RepositoryError> {
+    ) -> Result<Option<Payment>, StoreError> {
         let row: Option<PaymentRow> = sqlx::query_as(&format!(
             "SELECT {PAYMENT_COLUMNS} FROM payments
              WHERE id = $1 AND organisation_id = $2 AND deleted_on IS NULL"
@@ -314,7 +395,7 @@ impl PaymentRepository for PostgresRepository {
         .bind(organisation.as_uuid())
         .fetch_optional(&self.pool)
         .await
-        .map_err(repository_error)?;
+        .map_err(store_error)?;
         row.map(PaymentRow::into_payment).transpose()
     }
 
@@ -322,14 +403,11 @@ impl PaymentRepository for PostgresRepository {
         &self,
         organisation: OrganisationId,
         request: PageRequest,
-    ) -> Result<Page, RepositoryError> {
-        let size = request.size.get();
-        // One more than the page: if it comes back, there is a next page.
-        let limit = i64::try_from(size).map_or(i64::MAX, |size| size + 1);
+    ) -> Result<Page, StoreError> {
         let query = list_query(request.order, request.after.is_some());
         let mut rows = sqlx::query_as::<_, PaymentRow>(&query)
             .bind(organisation.as_uuid())
-            .bind(limit);
+            .bind(limit(request.size.with_lookahead()));
         if let Some(after) = request.after {
             rows = rows
                 .bind(after.created_on.as_datetime())
@@ -338,26 +416,18 @@ impl PaymentRepository for PostgresRepository {
         let payments = rows
             .fetch_all(&self.pool)
             .await
-            .map_err(repository_error)?
+            .map_err(store_error)?
             .into_iter()
             .map(PaymentRow::into_payment)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_lookahead(payments, request.size))
     }
 
-    async fn update(
-        &self,
-        expected: Version,
-        updated: &PaymentEvent,
-    ) -> Result<(), RepositoryError> {
+    async fn update(&self, expected: Version, updated: &PaymentEvent) -> Result<(), ChangeError> {
         self.change(expected, updated, None).await
     }
 
-    async fn delete(
-        &self,
-        expected: Version,
-        deleted: &PaymentEvent,
-    ) -> Result<(), RepositoryError> {
+    async fn delete(&self, expected: Version, deleted: &PaymentEvent) -> Result<(), ChangeError> {
         // The row stays as a tombstone: the id remains taken and the events
         // keep their foreign key.
         self.change(expected, deleted, Some(deleted.occurred_on.as_datetime()))
@@ -368,42 +438,69 @@ impl PaymentRepository for PostgresRepository {
         &self,
         organisation: OrganisationId,
         id: PaymentId,
-    ) -> Result<Vec<PaymentEvent>, RepositoryError> {
-        let rows: Vec<EventRow> = sqlx::query_as(
-            "SELECT kind, occurred_on, payment_id AS id, organisation_id, version, created_on,
-                    modified_on, attributes
-             FROM payment_events
-             WHERE payment_id = $1 AND organisation_id = $2
-             ORDER BY version",
-        )
-        .bind(id.as_uuid())
-        .bind(organisation.as_uuid())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(repository_error)?;
-        // Every payment has its creation event, so no rows means this
-        // organisation never had the payment.
+        request: HistoryRequest,
+    ) -> Result<Option<HistoryPage>, StoreError> {
+        // Versions start at 0, so "after -1" is the first page.
+        let after = match request.after {
+            Some(version) => version_number(version)?,
+            None => -1,
+        };
+        let rows: Vec<EventRow> = sqlx::query_as(HISTORY_PAGE)
+            .bind(id.as_uuid())
+            .bind(organisation.as_uuid())
+            .bind(after)
+            .bind(limit(request.size.with_lookahead()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        // An empty page is the end of a history, or no history at all for
+        // this organisation: only then is the payment looked up.
         if rows.is_empty() {
-            return Err(RepositoryError::NotFound);
+            let known: Option<i32> = sqlx::query_scalar(PAYMENT_OF)
+                .bind(id.as_uuid())
+                .bind(organisation.as_uuid())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
+            if known.is_none() {
+                return Ok(None);
+            }
         }
-        rows.into_iter().map(EventRow::into_event).collect()
+        let events = rows
+            .into_iter()
+            .map(EventRow::into_event)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(HistoryPage::from_lookahead(events, request.size)))
     }
 
-    async fn ping(&self) -> Result<(), RepositoryError> {
+    async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
             .await
             .map(|_| ())
-            .map_err(repository_error)
+            .map_err(store_error)
     }
 }
 
-/// The row of an idempotency key.
-#[derive(sqlx::FromRow)]
-struct StoredKey {
-    fingerprint: String,
-    #[sqlx(flatten)]
-    payment: PaymentRow,
+/// The key of `organisation` in force: first used after `expired_up_to`.
+async fn key_in_force(
+    executor: impl PgExecutor<'_>,
+    organisation: OrganisationId,
+    key: &IdempotencyKey,
+    expired_up_to: Timestamp,
+) -> Result<Option<KeyRow>, StoreError> {
+    sqlx::query_as(KEY_IN_FORCE)
+        .bind(organisation.as_uuid())
+        .bind(key.as_str())
+        .bind(expired_up_to.as_datetime())
+        .fetch_optional(executor)
+        .await
+        .map_err(store_error)
+}
+
+/// A row count as PostgreSQL's `LIMIT`.
+fn limit(rows: usize) -> i64 {
+    i64::try_from(rows).unwrap_or(i64::MAX)
 }
 
 /// The page query: the organisation's live payments from the cursor, in
@@ -487,5 +584,52 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A history page reads the events' primary key from the cursor, and a
+    /// purge batch the keys' first-use index from its oldest entry: neither
+    /// sorts, and neither reads more than its page or batch.
+    #[tokio::test]
+    async fn a_history_page_and_a_purge_batch_are_index_range_scans() {
+        let url = payments_tests::postgres::test_database_url().await;
+        let repository = PostgresRepository::connect(&PostgresConfig::new(url)).unwrap();
+        repository.migrate().await.unwrap();
+        let mut connection = repository.pool().acquire().await.unwrap();
+        // An empty table's statistics favour reading everything; forbid
+        // that to see the plan a large table gets.
+        connection
+            .execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+            .await
+            .unwrap();
+
+        let history = sqlx::query_scalar::<_, String>(&format!("EXPLAIN {HISTORY_PAGE}"))
+            .bind(uuid::Uuid::nil())
+            .bind(uuid::Uuid::nil())
+            .bind(9_899_i64)
+            .bind(21_i64)
+            .fetch_all(&mut *connection)
+            .await
+            .unwrap()
+            .join("\n");
+        let purge = sqlx::query_scalar::<_, String>(&format!("EXPLAIN {PURGE_KEYS}"))
+            .bind(DateTime::<Utc>::UNIX_EPOCH)
+            .bind(1_000_i64)
+            .fetch_all(&mut *connection)
+            .await
+            .unwrap()
+            .join("\n");
+
+        assert!(
+            history.contains("Index Scan using payment_events_pkey")
+                && history.contains("version > "),
+            "the cursor must bound the scan:\n{history}"
+        );
+        assert!(!history.contains("Sort"), "{history}");
+        assert!(
+            purge.contains("Index Scan using idempotency_keys_by_first_use")
+                && purge.contains("Limit"),
+            "{purge}"
+        );
+        assert!(!purge.contains("Sort"), "{purge}");
     }
 }

@@ -12,6 +12,7 @@
 //! | `PAYMENTS_API_KEYS` | the list itself, when no secret is named | one of the two is required: without keys the function refuses to start |
 //! | `PAYMENTS_DYNAMODB_TABLE` | the DynamoDB table | `payments` |
 //! | `DATABASE_URL` | PostgreSQL, when `PAYMENTS_STORE=postgres` | |
+//! | `PAYMENTS_IDEMPOTENCY_TTL` | how long an idempotency key stays in force after its first use (`86400`, `24h`, `7d`); the table's time to live deletes expired keys | `24h` |
 //! | `PAYMENTS_LOG` | log filter | `AWS_LAMBDA_LOG_LEVEL`, else `info` |
 //!
 //! Logs are JSON lines on stdout, which Lambda sends to CloudWatch Logs.
@@ -24,8 +25,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::ValueEnum as _;
 use http_api::{router, ApiKeys, ApiState};
-use payments_examples::keys;
 use payments_examples::store::{self, StoreKind};
+use payments_examples::{idempotency, keys};
 use payments_ports::PaymentService;
 
 /// The store when `PAYMENTS_STORE` is unset: the function's table.
@@ -61,10 +62,9 @@ async fn init() -> anyhow::Result<ApiState> {
         .await
         .with_context(|| format!("cannot open the {kind} store"))?;
     tracing::info!(store = %kind, keys = keys.len(), "initialised");
-    Ok(ApiState::new(
-        PaymentService::with_system_clock(repository),
-        keys,
-    ))
+    let service = PaymentService::with_system_clock(repository)
+        .with_key_retention(idempotency::retention_from_env()?);
+    Ok(ApiState::new(service, keys))
 }
 
 /// `PAYMENTS_STORE`, or [`DEFAULT_STORE`].

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use clap::Parser as _;
 use http_api::{router, ApiState};
-use payments_examples::{keys, store};
+use payments_examples::{idempotency, keys, store};
 use payments_ports::PaymentService;
 
 use crate::cli::{Cli, Command, ServeArgs};
@@ -30,7 +30,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve(args).await,
         Command::Seed(args) => {
             let repository = store::open(args.store.store).await?;
-            let service = PaymentService::with_system_clock(repository);
+            let service = PaymentService::with_system_clock(repository)
+                .with_key_retention(idempotency::retention_from_env()?);
             let report = seed::load_file(&service, &args.file).await?;
             println!("{report}");
             Ok(())
@@ -56,7 +57,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         store::migrate(args.store.store).await?;
     }
     let repository = store::open(args.store.store).await?;
-    let service = PaymentService::with_system_clock(repository);
+    let service = PaymentService::with_system_clock(repository)
+        .with_key_retention(idempotency::retention_from_env()?);
     let keys = keys::from_env()?;
     if let Some(file) = &args.seed {
         let report = seed::load_file(&service, file).await?;
@@ -74,6 +76,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let address: SocketAddr = listener.local_addr()?;
     tracing::info!(%address, store = %args.store.store, "listening");
 
+    // Expired idempotency keys already count as new; this returns their
+    // space (DynamoDB deletes them by itself, so there it does nothing).
+    idempotency::spawn_purge(service.clone());
     let app = router(ApiState::new(service, keys));
     let config = http_hyper::ServeConfig {
         // The API answers bodies over its own 64 KiB limit with a

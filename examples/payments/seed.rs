@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use payments_domain::{OrganisationId, PaymentAttributesInput, PaymentId};
-use payments_ports::{ConflictReason, CreatePayment, CreatePaymentError, PaymentService};
+use payments_ports::{CreatePayment, CreatePaymentError, PaymentService};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -48,9 +48,10 @@ impl fmt::Display for SeedReport {
     }
 }
 
-/// Loads every entry of the file through the service, so seeded payments
-/// obey the same rules as created ones. Running it twice creates nothing
-/// new: every id is then already present.
+/// Loads every entry of the file the way the API creates payments: each
+/// entry's attributes are judged once, here, by today's rules, and the
+/// service stores what was judged. Running it twice creates nothing new:
+/// every id is then already present.
 pub async fn load_file(service: &PaymentService, file: &Path) -> anyhow::Result<SeedReport> {
     let text = tokio::fs::read_to_string(file)
         .await
@@ -77,18 +78,24 @@ pub async fn load_file(service: &PaymentService, file: &Path) -> anyhow::Result<
                 continue;
             }
         };
+        let attributes = match entry.attributes.validate() {
+            Ok(attributes) => attributes,
+            Err(errors) => {
+                report
+                    .rejected
+                    .push(format!("#{position} ({id}): {errors}"));
+                continue;
+            }
+        };
         let request = CreatePayment {
             organisation_id: organisation,
             id: Some(id),
-            attributes: entry.attributes,
+            attributes,
             idempotency: None,
         };
         match service.create_payment(request).await {
             Ok(_) => report.created += 1,
-            Err(CreatePaymentError::Conflict(ConflictReason::AlreadyExists)) => report.present += 1,
-            Err(CreatePaymentError::Invalid(errors)) => report
-                .rejected
-                .push(format!("#{position} ({id}): {errors}")),
+            Err(CreatePaymentError::AlreadyExists) => report.present += 1,
             Err(error) => {
                 return Err(error).with_context(|| format!("storing entry #{position} ({id})"))
             }

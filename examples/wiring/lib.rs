@@ -1,6 +1,7 @@
 //! Wiring shared by the `payments` and `payments-lambda` programs: which
-//! store to open, and which API keys to accept. Only this package picks
-//! adapters; the libraries never do.
+//! store to open, which API keys to accept, and how long idempotency keys
+//! last. Only this package picks adapters; the libraries never do.
 
+pub mod idempotency;
 pub mod keys;
 pub mod store;

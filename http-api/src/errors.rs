@@ -5,7 +5,7 @@ use std::error::Error;
 
 use payments_domain::{FieldPath, ValidationErrors};
 use payments_ports::{
-    ConflictReason, CreatePaymentError, DeletePaymentError, FetchPaymentError, ListPaymentsError,
+    CreatePaymentError, DeletePaymentError, FetchPaymentError, ListPaymentsError,
     PaymentHistoryError, UpdatePaymentError,
 };
 
@@ -47,20 +47,11 @@ pub fn invalid(errors: &ValidationErrors, pointer: &dyn Fn(&FieldPath) -> String
     )
 }
 
-fn conflict(reason: &ConflictReason) -> Problem {
-    match reason {
-        ConflictReason::IdempotencyKeyReused => Problem::idempotency_key_reused(),
-        ConflictReason::AlreadyExists | ConflictReason::VersionMismatch { .. } => {
-            Problem::conflict(reason.to_string())
-        }
-    }
-}
-
 /// The problem for a failed create.
-pub fn create(error: &CreatePaymentError, pointer: &dyn Fn(&FieldPath) -> String) -> Problem {
+pub fn create(error: &CreatePaymentError) -> Problem {
     match error {
-        CreatePaymentError::Invalid(errors) => invalid(errors, pointer),
-        CreatePaymentError::Conflict(reason) => conflict(reason),
+        CreatePaymentError::AlreadyExists => Problem::conflict(error.to_string()),
+        CreatePaymentError::IdempotencyKeyReused => Problem::idempotency_key_reused(),
         CreatePaymentError::Unavailable(_) => unavailable(error),
         CreatePaymentError::Unexpected(_) => unexpected(error),
     }
@@ -87,7 +78,7 @@ pub fn list(error: &ListPaymentsError) -> Problem {
 pub fn update(error: &UpdatePaymentError, pointer: &dyn Fn(&FieldPath) -> String) -> Problem {
     match error {
         UpdatePaymentError::NotFound => Problem::not_found("no such payment"),
-        UpdatePaymentError::Conflict(reason) => conflict(reason),
+        UpdatePaymentError::VersionConflict { .. } => Problem::conflict(error.to_string()),
         UpdatePaymentError::Invalid(errors) => invalid(errors, pointer),
         UpdatePaymentError::Unavailable(_) => unavailable(error),
         UpdatePaymentError::Unexpected(_) => unexpected(error),
@@ -98,7 +89,7 @@ pub fn update(error: &UpdatePaymentError, pointer: &dyn Fn(&FieldPath) -> String
 pub fn delete(error: &DeletePaymentError) -> Problem {
     match error {
         DeletePaymentError::NotFound => Problem::not_found("no such payment"),
-        DeletePaymentError::Conflict(reason) => conflict(reason),
+        DeletePaymentError::VersionConflict { .. } => Problem::conflict(error.to_string()),
         DeletePaymentError::Unavailable(_) => unavailable(error),
         DeletePaymentError::Unexpected(_) => unexpected(error),
     }

@@ -6,19 +6,18 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
-use http::header::{HeaderValue, ETAG, LOCATION};
+use http::header::{HeaderValue, ETAG};
 use http::{HeaderMap, StatusCode};
 use payments_domain::{
-    FieldPath, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput, PaymentEvent,
-    PaymentId, Version,
+    FieldPath, OrganisationId, Payment, PaymentAttributesInput, PaymentEvent, PaymentId, Version,
 };
-use payments_ports::CreatePayment;
+use payments_ports::{CreatePayment, CreatedPayment};
 use serde::{Deserialize, Serialize};
 
 use crate::base_path;
 use crate::body::{self, push_member};
 use crate::errors;
-use crate::idempotency::{self, IDEMPOTENT_REPLAYED};
+use crate::idempotency;
 use crate::keys::Caller;
 use crate::pagination::{self, ListLinks};
 use crate::problem::{FieldProblem, Problem};
@@ -27,9 +26,10 @@ use crate::ApiState;
 const COLLECTION: &str = "/v1/payments";
 const RESOURCE_TYPE: &str = "Payment";
 
-/// A payment as the Form3 resource shows it.
+/// A payment as the Form3 resource shows it: the attributes in their wire
+/// form, the same shape a client sends.
 #[derive(Debug, Serialize)]
-pub struct PaymentResource<'a> {
+pub struct PaymentResource {
     #[serde(rename = "type")]
     kind: &'static str,
     id: PaymentId,
@@ -37,12 +37,12 @@ pub struct PaymentResource<'a> {
     organisation_id: OrganisationId,
     created_on: String,
     modified_on: String,
-    attributes: &'a PaymentAttributes,
+    attributes: PaymentAttributesInput,
 }
 
-impl<'a> PaymentResource<'a> {
+impl PaymentResource {
     /// The resource view of `payment`.
-    pub fn new(payment: &'a Payment) -> Self {
+    pub fn new(payment: &Payment) -> Self {
         Self {
             kind: RESOURCE_TYPE,
             id: payment.id,
@@ -50,7 +50,7 @@ impl<'a> PaymentResource<'a> {
             organisation_id: payment.organisation_id,
             created_on: payment.created_on.to_string(),
             modified_on: payment.modified_on.to_string(),
-            attributes: &payment.attributes,
+            attributes: PaymentAttributesInput::from(&payment.attributes),
         }
     }
 }
@@ -158,10 +158,17 @@ pub async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
     let body = body::bytes(body)?;
-    let document: CreateDocument = body::json(&headers, &body)?;
     let idempotency = idempotency::from_headers(&headers, COLLECTION, &body)?;
+    if let Some(replayed) =
+        idempotency::replay(&state, caller.organisation_id, idempotency.as_ref()).await?
+    {
+        return Ok(created_response(&replayed));
+    }
+    let document: CreateDocument = body::json(&headers, &body)?;
     let data = document.data;
 
+    // The envelope and the attributes are judged in one pass, so one 422
+    // lists every problem.
     let mut problems = Vec::new();
     check_type(data.kind.as_ref(), &mut problems);
     let id = parse_id(
@@ -184,19 +191,18 @@ pub async fn create(
     if data.version.is_some_and(|version| version != 0) {
         problems.push(field("/data/version", "a new payment starts at version 0"));
     }
-    match &data.attributes {
-        None => problems.push(field("/data/attributes", "is required")),
-        // With the envelope already wrong, the attributes' own problems
-        // join the same answer; otherwise the service validates them, once,
-        // and reports the same list.
-        Some(attributes) if !problems.is_empty() => {
-            if let Err(invalid) = attributes.validate() {
-                problems.extend(errors::invalid(&invalid, &pointer).errors().iter().cloned());
-            }
+    let attributes = match data.attributes.map(|attributes| attributes.validate()) {
+        None => {
+            problems.push(field("/data/attributes", "is required"));
+            None
         }
-        Some(_) => {}
-    }
-    let (Some(id), Some(attributes), true) = (id, data.attributes, problems.is_empty()) else {
+        Some(Err(invalid)) => {
+            problems.extend(errors::invalid(&invalid, &pointer).errors().iter().cloned());
+            None
+        }
+        Some(Ok(attributes)) => Some(attributes),
+    };
+    let (Some(id), Some(attributes), true) = (id, attributes, problems.is_empty()) else {
         return Err(Problem::validation(problems));
     };
 
@@ -209,17 +215,19 @@ pub async fn create(
             idempotency,
         })
         .await
-        .map_err(|error| errors::create(&error, &pointer))?;
+        .map_err(|error| errors::create(&error))?;
+    Ok(created_response(&created))
+}
 
+/// `201` with the payment document, its `Location`, and whether it replays.
+fn created_response(created: &CreatedPayment) -> Response {
     let mut response = payment_response(StatusCode::CREATED, &created.payment);
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&location(id)) {
-        headers.insert(LOCATION, value);
-    }
-    if created.replayed {
-        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    idempotency::mark_created(
+        response.headers_mut(),
+        &location(created.payment.id),
+        created.replayed,
+    );
+    response
 }
 
 /// A path id that is not a UUID names no payment: 404, like an unknown one.
@@ -242,8 +250,8 @@ pub async fn fetch(
 }
 
 #[derive(Serialize)]
-struct ListDocument<'a> {
-    data: Vec<PaymentResource<'a>>,
+struct ListDocument {
+    data: Vec<PaymentResource>,
     links: ListLinks,
 }
 
@@ -423,17 +431,17 @@ pub async fn delete(
 }
 
 #[derive(Serialize)]
-struct EventResource<'a> {
+struct EventResource {
     #[serde(rename = "type")]
     kind: &'static str,
     event: &'static str,
     version: Version,
     occurred_on: String,
-    payment: PaymentResource<'a>,
+    payment: PaymentResource,
 }
 
-impl<'a> EventResource<'a> {
-    fn new(event: &'a PaymentEvent) -> Self {
+impl EventResource {
+    fn new(event: &PaymentEvent) -> Self {
         Self {
             kind: "PaymentEvent",
             event: event.kind.as_str(),
@@ -444,23 +452,31 @@ impl<'a> EventResource<'a> {
     }
 }
 
-/// `GET /v1/payments/{id}/events`: the history, also after deletion.
+#[derive(Serialize)]
+struct EventsDocument {
+    data: Vec<EventResource>,
+    links: ListLinks,
+}
+
+/// `GET /v1/payments/{id}/events`: one page of the history, oldest first,
+/// also after deletion (`page[size]` 1–100, default 20; `page[after]`).
 pub async fn events(
     State(state): State<ApiState>,
     caller: Caller,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
     let id = path_id(&id)?;
-    let events = state
+    let request = pagination::history_request(query.as_deref())?;
+    let page = state
         .service
-        .payment_history(caller.organisation_id, id)
+        .payment_history(caller.organisation_id, id, request)
         .await
         .map_err(|error| errors::history(&error))?;
-    let document = Document {
-        data: events.iter().map(EventResource::new).collect::<Vec<_>>(),
-        links: SelfLink {
-            this: format!("{}/events", location(id)),
-        },
+    let path = format!("{COLLECTION}/{id}/events");
+    let document = EventsDocument {
+        data: page.events.iter().map(EventResource::new).collect(),
+        links: pagination::history_links(&path, &request, &page),
     };
     Ok(Json(document).into_response())
 }

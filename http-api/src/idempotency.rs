@@ -2,21 +2,34 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use http::header::{HeaderValue, LOCATION};
 use http::HeaderMap;
-use payments_domain::IdempotencyKey;
-use payments_ports::RequestFingerprint;
+use payments_domain::{IdempotencyKey, OrganisationId};
+use payments_ports::{CreatedPayment, IdempotencyRequest, RequestFingerprint};
 use sha2::{Digest, Sha256};
 
+use crate::errors;
 use crate::problem::Problem;
+use crate::ApiState;
 
 /// The request header carrying the key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// The response header set to `true` on a replayed response.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
-/// The key and the request's fingerprint, when the client sent a key. The
-/// fingerprint covers the route and the exact body bytes: a retry sends the
-/// same bytes, and anything else is a different request.
+/// The fingerprint of a create sent to `route` with `body`: a digest of the
+/// route and the exact body bytes. A retry sends the same bytes; anything
+/// else is a different request. Exposed for services that take creates
+/// over another transport and want the Router's replays to match theirs.
+pub fn request_fingerprint(route: &str, body: &[u8]) -> RequestFingerprint {
+    let mut hash = Sha256::new();
+    hash.update(route.as_bytes());
+    hash.update(b"\n");
+    hash.update(body);
+    RequestFingerprint::new(URL_SAFE_NO_PAD.encode(hash.finalize()))
+}
+
+/// The key and the request's fingerprint, when the client sent a key.
 ///
 /// # Errors
 /// 400 when the header is present but not a valid key (1 to 255 visible
@@ -25,7 +38,7 @@ pub fn from_headers(
     headers: &HeaderMap,
     route: &str,
     body: &[u8],
-) -> Result<Option<(IdempotencyKey, RequestFingerprint)>, Problem> {
+) -> Result<Option<IdempotencyRequest>, Problem> {
     let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
@@ -34,10 +47,41 @@ pub fn from_headers(
         .map_err(|_| "must be visible ASCII characters".to_owned())
         .and_then(IdempotencyKey::parse)
         .map_err(|message| Problem::bad_request(format!("the Idempotency-Key header {message}")))?;
-    let mut hash = Sha256::new();
-    hash.update(route.as_bytes());
-    hash.update(b"\n");
-    hash.update(body);
-    let fingerprint = URL_SAFE_NO_PAD.encode(hash.finalize());
-    Ok(Some((key, RequestFingerprint::new(fingerprint))))
+    Ok(Some(IdempotencyRequest {
+        key,
+        fingerprint: request_fingerprint(route, body),
+    }))
+}
+
+/// The answer already given to this request, when its key is in force:
+/// looked up before the body is judged, so a retry of a create accepted
+/// once replays even if today's rules would refuse its body. `None` when
+/// the request carries no key, or a new or expired one.
+///
+/// # Errors
+/// 422 when the key came with another request; the store's failures.
+pub async fn replay(
+    state: &ApiState,
+    organisation: OrganisationId,
+    idempotency: Option<&IdempotencyRequest>,
+) -> Result<Option<CreatedPayment>, Problem> {
+    let Some(idempotency) = idempotency else {
+        return Ok(None);
+    };
+    state
+        .service
+        .replay_create(organisation, idempotency)
+        .await
+        .map_err(|error| errors::create(&error))
+}
+
+/// Marks a created response: `Location` of the new payment, and
+/// `Idempotent-Replayed: true` when it answers a retry.
+pub fn mark_created(headers: &mut HeaderMap, location: &str, replayed: bool) {
+    if let Ok(value) = HeaderValue::from_str(location) {
+        headers.insert(LOCATION, value);
+    }
+    if replayed {
+        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
 }

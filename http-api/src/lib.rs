@@ -25,7 +25,7 @@
 //! | `GET /v1/payments/{id}` | fetch (`ETag` = version) |
 //! | `PATCH /v1/payments/{id}` | partial update at a version (409 if stale) |
 //! | `DELETE /v1/payments/{id}?version=N` | delete (204) |
-//! | `GET /v1/payments/{id}/events` | history, also after delete |
+//! | `GET /v1/payments/{id}/events` | history, also after delete (`page[size]`, `page[after]`) |
 //! | `POST /payments` | record a payment (recorder contract) |
 //! | `GET /payments`, `GET /payments/{id}` | read records back |
 //! | `GET /health`, `/ready`, `/openapi.json` | operations (no API key) |
@@ -62,7 +62,7 @@ mod recorder;
 mod request_id;
 
 pub use base_path::BasePath;
-pub use idempotency::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
+pub use idempotency::{request_fingerprint, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use keys::{ApiKeys, ApiKeysError, Caller, API_KEY};
 pub use operations::OPENAPI;
 pub use problem::{FieldProblem, Problem, PROBLEM_JSON};

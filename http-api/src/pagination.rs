@@ -1,10 +1,12 @@
-//! List query parameters (`page[size]`, `page[after]`, `sort`) and the
-//! opaque cursors in `links.next`.
+//! Paging query parameters (`page[size]`, `page[after]`, `sort`) and the
+//! opaque cursors in `links.next`, for payment listings and histories.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use payments_domain::{PaymentId, Timestamp};
-use payments_ports::{ListOrder, Page, PageCursor, PageRequest, PageSize};
+use payments_domain::{PaymentId, Timestamp, Version};
+use payments_ports::{
+    HistoryPage, HistoryRequest, ListOrder, Page, PageCursor, PageRequest, PageSize,
+};
 
 use crate::base_path;
 use crate::errors;
@@ -18,6 +20,9 @@ const PAGE_SIZE: &str = "page[size]";
 const PAGE_AFTER: &str = "page[after]";
 const SORT: &str = "sort";
 const CURSOR_VERSION: &str = "p1";
+/// The prefix of history cursors, so a listing's cursor is not taken for a
+/// history's or the other way round.
+const HISTORY_CURSOR: &str = "e1";
 
 /// Encodes a page position as an opaque token. Clients must treat it as
 /// opaque; it is validated when it comes back, so a damaged token is a 400,
@@ -55,6 +60,57 @@ pub fn decode_cursor(token: &str) -> Result<PageCursor, Problem> {
     Ok(PageCursor { created_on, id })
 }
 
+/// Encodes a position in a payment's history (the version the next page
+/// starts after) as an opaque token, like [`encode_cursor`].
+pub fn encode_history_cursor(after: Version) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{HISTORY_CURSOR}.{}", after.number()))
+}
+
+/// Reads a token made by [`encode_history_cursor`].
+///
+/// # Errors
+/// A 400 problem when the token was not made by this API.
+pub fn decode_history_cursor(token: &str) -> Result<Version, Problem> {
+    let invalid = || Problem::bad_request(format!("{PAGE_AFTER} is not a cursor this API issued"));
+    let plain = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+    let plain = String::from_utf8(plain).map_err(|_| invalid())?;
+    let number = plain
+        .strip_prefix(HISTORY_CURSOR)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|digits| digits.parse::<u64>().ok())
+        .ok_or_else(invalid)?;
+    Ok(Version::new(number))
+}
+
+fn page_size(value: &str) -> Result<PageSize, Problem> {
+    value
+        .parse::<u64>()
+        .map_err(|_| format!("must be a whole number, got {value:?}"))
+        .and_then(PageSize::new)
+        .map_err(|message| Problem::bad_request(format!("{PAGE_SIZE} {message}")))
+}
+
+/// The page of history asked for by a query string.
+///
+/// # Errors
+/// A 400 problem naming the parameter that is unknown or out of range.
+pub fn history_request(query: Option<&str>) -> Result<HistoryRequest, Problem> {
+    let mut request = HistoryRequest::first(PageSize::DEFAULT);
+    for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        match name.as_ref() {
+            PAGE_SIZE => request.size = page_size(&value)?,
+            PAGE_AFTER => request.after = Some(decode_history_cursor(&value)?),
+            other => {
+                return Err(Problem::bad_request(format!(
+                "unknown query parameter {other:?}; this route takes {PAGE_SIZE} and {PAGE_AFTER}"
+            )))
+            }
+        }
+    }
+    Ok(request)
+}
+
 /// The listing asked for by a query string.
 ///
 /// # Errors
@@ -63,13 +119,7 @@ pub fn page_request(query: Option<&str>) -> Result<PageRequest, Problem> {
     let mut request = PageRequest::first(PageSize::DEFAULT);
     for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
         match name.as_ref() {
-            PAGE_SIZE => {
-                request.size = value
-                    .parse::<u64>()
-                    .map_err(|_| format!("must be a whole number, got {value:?}"))
-                    .and_then(PageSize::new)
-                    .map_err(|message| Problem::bad_request(format!("{PAGE_SIZE} {message}")))?;
-            }
+            PAGE_SIZE => request.size = page_size(&value)?,
             PAGE_AFTER => request.after = Some(decode_cursor(&value)?),
             SORT => {
                 request.order = match value.as_ref() {
@@ -122,13 +172,15 @@ pub struct ListLinks {
     pub next: Option<String>,
 }
 
-fn link(path: &str, request: &PageRequest, after: Option<&PageCursor>) -> String {
+/// A link to a page at `path`: its size, where it starts (an encoded
+/// cursor) and, for newest-first listings, the order.
+fn link(path: &str, size: PageSize, after: Option<String>, newest_first: bool) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair(PAGE_SIZE, &request.size.get().to_string());
+    query.append_pair(PAGE_SIZE, &size.get().to_string());
     if let Some(after) = after {
-        query.append_pair(PAGE_AFTER, &encode_cursor(after));
+        query.append_pair(PAGE_AFTER, &after);
     }
-    if request.order == ListOrder::NewestFirst {
+    if newest_first {
         query.append_pair(SORT, "-created_on");
     }
     base_path::href(&format!("{path}?{}", query.finish()))
@@ -136,12 +188,33 @@ fn link(path: &str, request: &PageRequest, after: Option<&PageCursor>) -> String
 
 /// The links of `page`, listed at `path` with `request`.
 pub fn links(path: &str, request: &PageRequest, page: &Page) -> ListLinks {
+    let newest_first = request.order == ListOrder::NewestFirst;
     ListLinks {
-        this: link(path, request, request.after.as_ref()),
+        this: link(
+            path,
+            request.size,
+            request.after.as_ref().map(encode_cursor),
+            newest_first,
+        ),
         next: page
             .next
             .as_ref()
-            .map(|next| link(path, request, Some(next))),
+            .map(|next| link(path, request.size, Some(encode_cursor(next)), newest_first)),
+    }
+}
+
+/// The links of a history `page` read at `path` with `request`.
+pub fn history_links(path: &str, request: &HistoryRequest, page: &HistoryPage) -> ListLinks {
+    ListLinks {
+        this: link(
+            path,
+            request.size,
+            request.after.map(encode_history_cursor),
+            false,
+        ),
+        next: page
+            .next
+            .map(|next| link(path, request.size, Some(encode_history_cursor(next)), false)),
     }
 }
 
@@ -174,6 +247,42 @@ mod tests {
         for token in cases {
             let problem = decode_cursor(&token).unwrap_err();
             assert_eq!(problem.status(), http::StatusCode::BAD_REQUEST, "{token}");
+        }
+    }
+
+    #[test]
+    fn history_cursors_round_trip_and_are_not_listing_cursors() {
+        let token = encode_history_cursor(Version::new(9_900));
+        assert_eq!(decode_history_cursor(&token).unwrap(), Version::new(9_900));
+        let listing = encode_cursor(&PageCursor {
+            created_on: Timestamp::parse("2024-08-01T12:34:56Z").unwrap(),
+            id: PaymentId::parse("4ee3a8d8-ca7b-4290-a52c-dd5b6165ec43").unwrap(),
+        });
+        for token in [
+            listing,
+            URL_SAFE_NO_PAD.encode("e1."),
+            URL_SAFE_NO_PAD.encode("e1.-1"),
+            URL_SAFE_NO_PAD.encode("e1.+1"),
+            URL_SAFE_NO_PAD.encode("e1.99999999999999999999"),
+            URL_SAFE_NO_PAD.encode("e2.1"),
+        ] {
+            let problem = decode_history_cursor(&token).unwrap_err();
+            assert_eq!(problem.status(), http::StatusCode::BAD_REQUEST, "{token}");
+        }
+        assert_eq!(
+            history_request(Some("page%5Bsize%5D=100&page%5Bafter%5D=ZTEuMw")).unwrap(),
+            HistoryRequest {
+                size: PageSize::new(100).unwrap(),
+                after: Some(Version::new(3)),
+            }
+        );
+        for bad in [
+            "page[size]=0",
+            "page[size]=101",
+            "sort=-created_on",
+            "colour=blue",
+        ] {
+            assert!(history_request(Some(bad)).is_err(), "{bad}");
         }
     }
 

@@ -6,17 +6,16 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
-use http::header::{HeaderValue, LOCATION};
 use http::{HeaderMap, StatusCode};
 use payments_domain::{FieldPath, PathSegment, Payment, PaymentAttributesInput, PaymentId};
-use payments_ports::CreatePayment;
+use payments_ports::{CreatePayment, CreatedPayment};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::base_path;
 use crate::body;
 use crate::errors;
-use crate::idempotency::{self, IDEMPOTENT_REPLAYED};
+use crate::idempotency;
 use crate::keys::Caller;
 use crate::pagination::{self, ListLinks};
 use crate::problem::{FieldProblem, Problem};
@@ -122,9 +121,16 @@ pub async fn record(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
     let body = body::bytes(body)?;
-    let request: RecordBody = body::json(&headers, &body)?;
     let idempotency = idempotency::from_headers(&headers, COLLECTION, &body)?;
+    if let Some(replayed) =
+        idempotency::replay(&state, caller.organisation_id, idempotency.as_ref()).await?
+    {
+        return created_response(&replayed);
+    }
+    let request: RecordBody = body::json(&headers, &body)?;
 
+    // Missing members, the amount's form and the attributes' own problems
+    // are judged in one pass, so one 422 lists every problem.
     let mut problems = Vec::new();
     for (value, at) in [
         (request.payment_timestamp.is_some(), "/paymentTimestamp"),
@@ -150,14 +156,15 @@ pub async fn record(
         description: request.payment_description,
         payment_timestamp: request.payment_timestamp,
         ..Default::default()
-    };
-    if !problems.is_empty() {
-        // The attributes' own problems join the same answer; without other
-        // problems the service validates them, once, and reports the same
-        // list.
-        if let Err(invalid) = attributes.validate() {
+    }
+    .validate();
+    let attributes = match attributes {
+        Ok(attributes) if problems.is_empty() => attributes,
+        Ok(_) => return Err(Problem::validation(problems)),
+        Err(invalid) => {
             for problem in errors::invalid(&invalid, &pointer).errors() {
-                // "is required" for a missing field is already reported above.
+                // A member reported above (missing, or not a number) is not
+                // reported twice.
                 if !problems
                     .iter()
                     .any(|known| known.pointer == problem.pointer)
@@ -165,9 +172,9 @@ pub async fn record(
                     problems.push(problem.clone());
                 }
             }
+            return Err(Problem::validation(problems));
         }
-        return Err(Problem::validation(problems));
-    }
+    };
 
     let created = state
         .service
@@ -178,19 +185,18 @@ pub async fn record(
             idempotency,
         })
         .await
-        .map_err(|error| errors::create(&error, &pointer))?;
+        .map_err(|error| errors::create(&error))?;
+    created_response(&created)
+}
 
+/// `201` with the record, its `Location`, and whether it replays.
+fn created_response(created: &CreatedPayment) -> Result<Response, Problem> {
     let mut response = (StatusCode::CREATED, Json(Record::new(&created.payment)?)).into_response();
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&base_path::href(&format!(
-        "{COLLECTION}/{}",
-        created.payment.id
-    ))) {
-        headers.insert(LOCATION, value);
-    }
-    if created.replayed {
-        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
-    }
+    idempotency::mark_created(
+        response.headers_mut(),
+        &base_path::href(&format!("{COLLECTION}/{}", created.payment.id)),
+        created.replayed,
+    );
     Ok(response)
 }
 

@@ -1,12 +1,8 @@
-//! The attributes of a payment, as validated value objects.
+//! The attributes of a payment, as value objects.
 
-use serde::{Deserialize, Serialize};
-
-use crate::input::PaymentAttributesInput;
 use crate::money::{ExchangeRate, Money};
 use crate::text::{AccountNumber, AccountNumberCode, BearerCode, NumericReference, Text};
 use crate::time::{Date, Timestamp};
-use crate::validation::ValidationErrors;
 
 /// Everything a payment says about the money it moves: the Form3 attribute
 /// set plus the recorder's `description` and `payment_timestamp`.
@@ -14,12 +10,25 @@ use crate::validation::ValidationErrors;
 /// Only the amount and its currency are required. Every other attribute is
 /// optional because the recorder contract records payments that have
 /// nothing but an amount, a currency, a description and a timestamp, and
-/// both contracts share this one model. Whatever is present is validated.
+/// both contracts share this one model.
 ///
-/// Serialises to (and deserialises from, validating) the Form3 attribute
-/// JSON, through [`PaymentAttributesInput`]; stores keep that form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "PaymentAttributesInput", try_from = "PaymentAttributesInput")]
+/// Attributes come into being two ways, and only two:
+/// - from a client, through [`PaymentAttributesInput::validate`] (a new
+///   payment) or [`Payment::update`](crate::Payment::update) (a change),
+///   which hold what the client sends to today's rules;
+/// - from a store, through [`StoredAttributes::restore`], which checks only
+///   the shape of what was stored: a payment accepted once reads back
+///   exactly, whatever the rules have become since.
+///
+/// They have no serde form of their own: the wire form is
+/// [`PaymentAttributesInput`] and the storage form [`StoredAttributes`],
+/// so neither can change the other by accident.
+///
+/// [`PaymentAttributesInput`]: crate::PaymentAttributesInput
+/// [`PaymentAttributesInput::validate`]: crate::PaymentAttributesInput::validate
+/// [`StoredAttributes`]: crate::StoredAttributes
+/// [`StoredAttributes::restore`]: crate::StoredAttributes::restore
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentAttributes {
     /// `amount` and `currency`.
     pub money: Money,
@@ -82,13 +91,6 @@ impl PaymentAttributes {
             scheme_payment_type: None,
             sponsor_party: None,
         }
-    }
-}
-
-impl TryFrom<PaymentAttributesInput> for PaymentAttributes {
-    type Error = ValidationErrors;
-    fn try_from(input: PaymentAttributesInput) -> Result<Self, Self::Error> {
-        input.validate()
     }
 }
 

@@ -3,20 +3,19 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-
-/// An ISO 4217 currency, such as `GBP`, with the number of decimal places
-/// (minor units) its amounts may carry.
+/// An ISO 4217 currency, such as `GBP`: three upper-case letters, with the
+/// number of decimal places (minor units) its amounts may carry.
 ///
-/// Only codes in active use that ISO 4217 gives a minor unit for are
-/// accepted. Codes whose minor unit is "N.A." (precious metals such as `XAU`,
-/// the SDR `XDR`, the testing codes `XTS`/`XXX`) are not currencies a payment
-/// can be made in, so they are rejected, as are withdrawn codes (`HRK`, `CUC`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+/// A client may name only codes in active use that ISO 4217 gives a minor
+/// unit for ([`Currency::parse`]). Codes whose minor unit is "N.A."
+/// (precious metals such as `XAU`, the SDR `XDR`, the testing codes
+/// `XTS`/`XXX`) are not currencies a payment can be made in, so they are
+/// refused, as are withdrawn codes (`HRK`, `CUC`). A payment stored while
+/// its code was in use reads back with it all the same
+/// ([`Currency::from_stored`]); such a currency has no minor units today.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency {
     code: [u8; 3],
-    minor_units: u8,
 }
 
 impl Currency {
@@ -26,37 +25,52 @@ impl Currency {
     /// # Errors
     /// A message naming the code when it is not an active ISO 4217 code.
     pub fn parse(code: &str) -> Result<Self, String> {
-        ISO_4217
-            .binary_search_by(|(known, _)| known.cmp(&code))
-            .map(|index| {
-                let (known, minor_units) = ISO_4217[index];
-                let bytes = known.as_bytes();
-                Self {
-                    code: [bytes[0], bytes[1], bytes[2]],
-                    minor_units,
-                }
-            })
-            .map_err(|_| format!("{code:?} is not an ISO 4217 currency code"))
+        match minor_units_of(code) {
+            Some(_) => Self::from_stored(code),
+            None => Err(format!("{code:?} is not an ISO 4217 currency code")),
+        }
+    }
+
+    /// A code as it was stored: any three upper-case ASCII letters, the
+    /// form of every ISO 4217 alphabetic code, in use or withdrawn.
+    ///
+    /// # Errors
+    /// A message when the text does not have that form.
+    pub fn from_stored(code: &str) -> Result<Self, String> {
+        match code.as_bytes() {
+            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_uppercase) => {
+                Ok(Self { code: [a, b, c] })
+            }
+            _ => Err("is not three upper-case letters".to_owned()),
+        }
     }
 
     /// The three-letter code, such as `"GBP"`.
     pub fn code(&self) -> &str {
-        // The bytes come from the ASCII table below, so this cannot fail.
+        // Both constructors accept ASCII letters only, so this cannot fail.
         std::str::from_utf8(&self.code).unwrap_or("???")
     }
 
     /// How many decimal places an amount in this currency may have
-    /// (GBP 2, JPY 0, BHD 3).
-    pub fn minor_units(&self) -> u32 {
-        u32::from(self.minor_units)
+    /// (GBP 2, JPY 0, BHD 3); `None` for a code that is not in use today
+    /// (read back from storage), in which no new amount can be written.
+    pub fn minor_units(&self) -> Option<u32> {
+        minor_units_of(self.code()).map(u32::from)
     }
 
-    /// Every currency this crate accepts, in code order.
+    /// Every currency a client may name today, in code order.
     pub fn all() -> impl Iterator<Item = Currency> {
         ISO_4217
             .iter()
             .filter_map(|(code, _)| Currency::parse(code).ok())
     }
+}
+
+fn minor_units_of(code: &str) -> Option<u8> {
+    ISO_4217
+        .binary_search_by(|(known, _)| known.cmp(&code))
+        .ok()
+        .map(|index| ISO_4217[index].1)
 }
 
 impl fmt::Debug for Currency {
@@ -75,19 +89,6 @@ impl FromStr for Currency {
     type Err = String;
     fn from_str(code: &str) -> Result<Self, Self::Err> {
         Self::parse(code)
-    }
-}
-
-impl TryFrom<String> for Currency {
-    type Error = String;
-    fn try_from(code: String) -> Result<Self, Self::Error> {
-        Self::parse(&code)
-    }
-}
-
-impl From<Currency> for String {
-    fn from(currency: Currency) -> Self {
-        currency.code().to_owned()
     }
 }
 
@@ -150,8 +151,23 @@ mod tests {
         ] {
             assert_eq!(
                 Currency::parse(code).unwrap().minor_units(),
-                expected,
+                Some(expected),
                 "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_withdrawn_code_reads_back_from_storage_without_minor_units() {
+        let kuna = Currency::from_stored("HRK").unwrap();
+        assert_eq!(kuna.code(), "HRK");
+        assert_eq!(kuna.minor_units(), None);
+        assert_eq!(Currency::from_stored("GBP"), Currency::parse("GBP"));
+        for bad in ["gbp", "GB", "GBPX", "", "G1P"] {
+            assert_eq!(
+                Currency::from_stored(bad),
+                Err("is not three upper-case letters".to_owned()),
+                "{bad:?}"
             );
         }
     }

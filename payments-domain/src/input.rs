@@ -1,11 +1,16 @@
 //! Payment attributes as a client writes them: every value as text, nothing
-//! checked yet. [`PaymentAttributesInput::validate`] turns them into
-//! [`PaymentAttributes`], reporting every problem at once.
+//! checked yet. This is the Form3 attribute JSON (snake_case, absent values
+//! left out), the wire form of attributes in both directions.
 //!
-//! The same shape is the Form3 attribute JSON (snake_case, absent values
-//! left out), so it doubles as the serialised form of a stored payment and
-//! as a partial update (only the attributes given change, see
-//! [`PaymentAttributesInput::merge`]).
+//! A client's attributes are judged by today's rules, once, where they come
+//! in, and every problem is reported at once:
+//! - a new payment's attributes by [`PaymentAttributesInput::validate`];
+//! - a change by [`Payment::update`](crate::Payment::update), which judges
+//!   what the client sends against the payment as stored: each member sent,
+//!   and each rule that ties a member sent to one left alone (an amount's
+//!   places against the stored currency, an account number against its
+//!   code). What the client leaves alone is not judged again, so a payment
+//!   stored under rules that have changed since can still be updated.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +20,10 @@ use crate::money::{Amount, ExchangeRate, Money};
 use crate::text::{AccountNumber, AccountNumberCode, BearerCode, NumericReference, Text};
 use crate::time::{Date, Timestamp};
 use crate::validation::{FieldPath, ValidationErrors};
+
+/// Where a member's value comes from when attributes are judged: what the
+/// client sent, or (for an update) what is stored.
+type Stored<'a, T> = Option<&'a T>;
 
 /// The longest free text accepted for names, addresses, references and
 /// scheme fields.
@@ -144,65 +153,136 @@ pub struct FxInput {
     pub original_currency: Option<String>,
 }
 
-/// Parses an optional value, recording a failure at `path`.
-fn optional<T>(
+/// Judges one member: when the client sent it, by `parse`, recording a
+/// failure at `path`; otherwise the stored value stands as it is.
+fn member<T: Clone>(
     errors: &mut ValidationErrors,
     path: FieldPath,
-    value: Option<&String>,
+    sent: Option<&String>,
+    stored: Stored<'_, T>,
     parse: impl FnOnce(&str) -> Result<T, String>,
 ) -> Option<T> {
-    match parse(value?) {
-        Ok(parsed) => Some(parsed),
-        Err(message) => {
-            errors.push(path, message);
+    match sent.map(|text| parse(text)) {
+        Some(Ok(value)) => Some(value),
+        Some(Err(problem)) => {
+            errors.push(path, problem);
             None
         }
+        None => stored.cloned(),
     }
 }
 
-fn text(errors: &mut ValidationErrors, path: FieldPath, value: Option<&String>) -> Option<Text> {
-    optional(errors, path, value, |v| Text::parse(v, MAX_TEXT_CHARS))
+fn text(
+    errors: &mut ValidationErrors,
+    path: FieldPath,
+    sent: Option<&String>,
+    stored: Stored<'_, Text>,
+) -> Option<Text> {
+    member(errors, path, sent, stored, |v| {
+        Text::parse(v, MAX_TEXT_CHARS)
+    })
 }
 
-/// Checks an amount and its currency, given as two attributes, together:
-/// each alone for its own form, then the amount's places against the
-/// currency. One without the other is an error on the missing one.
+/// One side of a pair of members judged together (an amount and its
+/// currency): its path and what the client sent for it.
+type Side<'a> = (FieldPath, Option<&'a String>);
+
+/// Judges an amount and its currency, given as two members, together. When
+/// the client sent neither, the stored pair stands as it is. Otherwise
+/// each side sent is parsed, each side not sent is taken from the store,
+/// and the amount's places are checked against the currency. A side that
+/// is neither sent nor stored is an error, on that side.
 fn money(
     errors: &mut ValidationErrors,
-    (amount_path, amount): (FieldPath, Option<&String>),
-    (currency_path, currency): (FieldPath, Option<&String>),
+    (amount_path, amount): Side<'_>,
+    (currency_path, currency): Side<'_>,
+    stored: Stored<'_, Money>,
     required: bool,
 ) -> Option<Money> {
-    let missing = |other: &str| {
+    if amount.is_none() && currency.is_none() {
+        if stored.is_none() && required {
+            errors.push(amount_path, "is required");
+            errors.push(currency_path, "is required");
+        }
+        return stored.copied();
+    }
+    let missing = |other: &FieldPath| {
         if required {
             "is required".to_owned()
         } else {
             format!("is required when {other} is given")
         }
     };
-    if amount.is_none() && currency.is_none() && !required {
-        return None;
+    let stored_amount = stored.map(Money::amount);
+    let stored_currency = stored.map(Money::currency);
+    if amount.is_none() && stored_amount.is_none() {
+        errors.push(amount_path.clone(), missing(&currency_path));
     }
-    if amount.is_none() {
-        errors.push(amount_path.clone(), missing(&currency_path.to_string()));
+    if currency.is_none() && stored_currency.is_none() {
+        errors.push(currency_path.clone(), missing(&amount_path));
     }
-    if currency.is_none() {
-        errors.push(currency_path.clone(), missing(&amount_path.to_string()));
-    }
-    let parsed_amount = optional(errors, amount_path.clone(), amount, Amount::parse);
-    let parsed_currency = optional(errors, currency_path, currency, Currency::parse);
-    let (amount, currency) = (parsed_amount?, parsed_currency?);
+    let amount = member(
+        errors,
+        amount_path.clone(),
+        amount,
+        stored_amount.as_ref(),
+        Amount::parse,
+    );
+    let currency = member(
+        errors,
+        currency_path,
+        currency,
+        stored_currency.as_ref(),
+        Currency::parse,
+    );
+    let (amount, currency) = (amount?, currency?);
     errors.check(&amount_path, Money::new(amount, currency))
 }
 
+/// Judges an object member (a party, the charges, the fx): when the client
+/// sent it, member by member over the stored object (or an empty one);
+/// otherwise the stored object stands as it is.
+fn object<I, T: Clone + Default>(
+    sent: Option<&I>,
+    stored: Stored<'_, T>,
+    judge: impl FnOnce(&I, &T) -> T,
+) -> Option<T> {
+    match sent {
+        Some(sent) => Some(judge(sent, stored.unwrap_or(&T::default()))),
+        None => stored.cloned(),
+    }
+}
+
 impl PaymentAttributesInput {
-    /// Checks every attribute, collecting every problem with the path of the
-    /// attribute it concerns (below `attributes`).
+    /// Judges these attributes as a new payment's, by today's rules,
+    /// collecting every problem with the path of the attribute it concerns
+    /// (below `attributes`).
     ///
     /// # Errors
     /// All problems found, when there is at least one.
-    #[allow(clippy::too_many_lines)] // one statement per attribute; splitting would scatter the list
     pub fn validate(&self) -> Result<PaymentAttributes, ValidationErrors> {
+        self.judge(None)
+    }
+
+    /// Judges these attributes as a change to `stored` (see the module
+    /// docs): the members given replace the stored ones, objects (parties,
+    /// charges, fx) merge member by member, the `sender_charges` list is
+    /// replaced whole, and absent members leave the stored ones as they are.
+    ///
+    /// # Errors
+    /// All problems found, when there is at least one.
+    pub(crate) fn judge_change(
+        &self,
+        stored: &PaymentAttributes,
+    ) -> Result<PaymentAttributes, ValidationErrors> {
+        self.judge(Some(stored))
+    }
+
+    #[allow(clippy::too_many_lines)] // one statement per attribute; splitting would scatter the list
+    fn judge(
+        &self,
+        stored: Option<&PaymentAttributes>,
+    ) -> Result<PaymentAttributes, ValidationErrors> {
         let root = FieldPath::root().field("attributes");
         let mut errors = ValidationErrors::new();
         let at = |name| root.field(name);
@@ -211,80 +291,110 @@ impl PaymentAttributesInput {
             &mut errors,
             (at("amount"), self.amount.as_ref()),
             (at("currency"), self.currency.as_ref()),
+            stored.map(|s| &s.money),
             true,
         );
-        let beneficiary_party = self
-            .beneficiary_party
-            .as_ref()
-            .map(|party| party.validate(&mut errors, &at("beneficiary_party")));
-        let charges_information = self
-            .charges_information
-            .as_ref()
-            .map(|charges| charges.validate(&mut errors, &at("charges_information")));
-        let debtor_party = self
-            .debtor_party
-            .as_ref()
-            .map(|party| party.validate(&mut errors, &at("debtor_party")));
-        let description = optional(
+        let beneficiary_party = object(
+            self.beneficiary_party.as_ref(),
+            stored.and_then(|s| s.beneficiary_party.as_ref()),
+            |sent, stored| sent.judge(&mut errors, &at("beneficiary_party"), stored),
+        );
+        let charges_information = object(
+            self.charges_information.as_ref(),
+            stored.and_then(|s| s.charges_information.as_ref()),
+            |sent, stored| sent.judge(&mut errors, &at("charges_information"), stored),
+        );
+        let debtor_party = object(
+            self.debtor_party.as_ref(),
+            stored.and_then(|s| s.debtor_party.as_ref()),
+            |sent, stored| sent.judge(&mut errors, &at("debtor_party"), stored),
+        );
+        let description = member(
             &mut errors,
             at("description"),
             self.description.as_ref(),
+            stored.and_then(|s| s.description.as_ref()),
             |v| Text::parse(v, MAX_DESCRIPTION_CHARS),
         );
         let end_to_end_reference = text(
             &mut errors,
             at("end_to_end_reference"),
             self.end_to_end_reference.as_ref(),
+            stored.and_then(|s| s.end_to_end_reference.as_ref()),
         );
-        let fx = self
-            .fx
-            .as_ref()
-            .map(|fx| fx.validate(&mut errors, &at("fx")));
-        let numeric_reference = optional(
+        let fx = object(
+            self.fx.as_ref(),
+            stored.and_then(|s| s.fx.as_ref()),
+            |sent, stored| sent.judge(&mut errors, &at("fx"), stored),
+        );
+        let numeric_reference = member(
             &mut errors,
             at("numeric_reference"),
             self.numeric_reference.as_ref(),
+            stored.and_then(|s| s.numeric_reference.as_ref()),
             NumericReference::parse,
         );
-        let payment_id = text(&mut errors, at("payment_id"), self.payment_id.as_ref());
+        let payment_id = text(
+            &mut errors,
+            at("payment_id"),
+            self.payment_id.as_ref(),
+            stored.and_then(|s| s.payment_id.as_ref()),
+        );
         let payment_purpose = text(
             &mut errors,
             at("payment_purpose"),
             self.payment_purpose.as_ref(),
+            stored.and_then(|s| s.payment_purpose.as_ref()),
         );
         let payment_scheme = text(
             &mut errors,
             at("payment_scheme"),
             self.payment_scheme.as_ref(),
+            stored.and_then(|s| s.payment_scheme.as_ref()),
         );
-        let payment_timestamp = optional(
+        let payment_timestamp = member(
             &mut errors,
             at("payment_timestamp"),
             self.payment_timestamp.as_ref(),
+            stored.and_then(|s| s.payment_timestamp.as_ref()),
             Timestamp::parse,
         );
-        let payment_type = text(&mut errors, at("payment_type"), self.payment_type.as_ref());
-        let processing_date = optional(
+        let payment_type = text(
+            &mut errors,
+            at("payment_type"),
+            self.payment_type.as_ref(),
+            stored.and_then(|s| s.payment_type.as_ref()),
+        );
+        let processing_date = member(
             &mut errors,
             at("processing_date"),
             self.processing_date.as_ref(),
+            stored.and_then(|s| s.processing_date.as_ref()),
             Date::parse,
         );
-        let reference = text(&mut errors, at("reference"), self.reference.as_ref());
+        let reference = text(
+            &mut errors,
+            at("reference"),
+            self.reference.as_ref(),
+            stored.and_then(|s| s.reference.as_ref()),
+        );
         let scheme_payment_sub_type = text(
             &mut errors,
             at("scheme_payment_sub_type"),
             self.scheme_payment_sub_type.as_ref(),
+            stored.and_then(|s| s.scheme_payment_sub_type.as_ref()),
         );
         let scheme_payment_type = text(
             &mut errors,
             at("scheme_payment_type"),
             self.scheme_payment_type.as_ref(),
+            stored.and_then(|s| s.scheme_payment_type.as_ref()),
         );
-        let sponsor_party = self
-            .sponsor_party
-            .as_ref()
-            .map(|party| party.validate(&mut errors, &at("sponsor_party")));
+        let sponsor_party = object(
+            self.sponsor_party.as_ref(),
+            stored.and_then(|s| s.sponsor_party.as_ref()),
+            |sent, stored| sent.judge(&mut errors, &at("sponsor_party"), stored),
+        );
 
         match money {
             Some(money) if errors.is_empty() => Ok(PaymentAttributes {
@@ -311,142 +421,122 @@ impl PaymentAttributesInput {
         }
     }
 
-    /// These attributes with every attribute that `patch` gives replaced by
-    /// the patch's value. Objects (parties, charges, fx) merge member by
-    /// member; the `sender_charges` list is replaced whole. Absent
-    /// attributes in the patch leave the current ones as they are.
-    #[must_use]
-    pub fn merge(self, patch: PaymentAttributesInput) -> PaymentAttributesInput {
-        PaymentAttributesInput {
-            amount: patch.amount.or(self.amount),
-            beneficiary_party: merge_nested(
-                self.beneficiary_party,
-                patch.beneficiary_party,
-                PartyInput::merge,
-            ),
-            charges_information: merge_nested(
-                self.charges_information,
-                patch.charges_information,
-                ChargesInformationInput::merge,
-            ),
-            currency: patch.currency.or(self.currency),
-            debtor_party: merge_nested(self.debtor_party, patch.debtor_party, PartyInput::merge),
-            description: patch.description.or(self.description),
-            end_to_end_reference: patch.end_to_end_reference.or(self.end_to_end_reference),
-            fx: merge_nested(self.fx, patch.fx, FxInput::merge),
-            numeric_reference: patch.numeric_reference.or(self.numeric_reference),
-            payment_id: patch.payment_id.or(self.payment_id),
-            payment_purpose: patch.payment_purpose.or(self.payment_purpose),
-            payment_scheme: patch.payment_scheme.or(self.payment_scheme),
-            payment_timestamp: patch.payment_timestamp.or(self.payment_timestamp),
-            payment_type: patch.payment_type.or(self.payment_type),
-            processing_date: patch.processing_date.or(self.processing_date),
-            reference: patch.reference.or(self.reference),
-            scheme_payment_sub_type: patch
-                .scheme_payment_sub_type
-                .or(self.scheme_payment_sub_type),
-            scheme_payment_type: patch.scheme_payment_type.or(self.scheme_payment_type),
-            sponsor_party: merge_nested(
-                self.sponsor_party,
-                patch.sponsor_party,
-                SponsorPartyInput::merge,
-            ),
-        }
-    }
-
     /// Whether no attribute is given at all.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
 }
 
-fn merge_nested<T>(current: Option<T>, patch: Option<T>, merge: fn(T, T) -> T) -> Option<T> {
-    match (current, patch) {
-        (Some(current), Some(patch)) => Some(merge(current, patch)),
-        (current, patch) => patch.or(current),
-    }
-}
-
 impl PartyInput {
-    fn validate(&self, errors: &mut ValidationErrors, path: &FieldPath) -> Party {
-        let account_number_code = optional(
+    fn judge(&self, errors: &mut ValidationErrors, path: &FieldPath, stored: &Party) -> Party {
+        let code_path = path.field("account_number_code");
+        let account_number_code = member(
             errors,
-            path.field("account_number_code"),
+            code_path.clone(),
             self.account_number_code.as_ref(),
+            stored.account_number_code.as_ref(),
             AccountNumberCode::parse,
         );
+        let account_number = match (&self.account_number, &stored.account_number) {
+            (Some(sent), _) => errors.check(
+                &path.field("account_number"),
+                AccountNumber::parse(sent, account_number_code.as_ref()),
+            ),
+            // A new code must suit the number already stored.
+            (None, Some(number)) => {
+                if self.account_number_code.is_some() {
+                    errors.check(
+                        &code_path,
+                        number
+                            .check_code(account_number_code.as_ref())
+                            .map_err(|problem| format!("the stored account number {problem}")),
+                    );
+                }
+                Some(number.clone())
+            }
+            (None, None) => None,
+        };
         Party {
             account_name: text(
                 errors,
                 path.field("account_name"),
                 self.account_name.as_ref(),
+                stored.account_name.as_ref(),
             ),
-            account_number: optional(
-                errors,
-                path.field("account_number"),
-                self.account_number.as_ref(),
-                |v| AccountNumber::parse(v, account_number_code),
-            ),
+            account_number,
             account_number_code,
-            account_type: self.account_type,
-            address: text(errors, path.field("address"), self.address.as_ref()),
-            bank_id: text(errors, path.field("bank_id"), self.bank_id.as_ref()),
+            account_type: self.account_type.or(stored.account_type),
+            address: text(
+                errors,
+                path.field("address"),
+                self.address.as_ref(),
+                stored.address.as_ref(),
+            ),
+            bank_id: text(
+                errors,
+                path.field("bank_id"),
+                self.bank_id.as_ref(),
+                stored.bank_id.as_ref(),
+            ),
             bank_id_code: text(
                 errors,
                 path.field("bank_id_code"),
                 self.bank_id_code.as_ref(),
+                stored.bank_id_code.as_ref(),
             ),
-            name: text(errors, path.field("name"), self.name.as_ref()),
-        }
-    }
-
-    fn merge(self, patch: Self) -> Self {
-        Self {
-            account_name: patch.account_name.or(self.account_name),
-            account_number: patch.account_number.or(self.account_number),
-            account_number_code: patch.account_number_code.or(self.account_number_code),
-            account_type: patch.account_type.or(self.account_type),
-            address: patch.address.or(self.address),
-            bank_id: patch.bank_id.or(self.bank_id),
-            bank_id_code: patch.bank_id_code.or(self.bank_id_code),
-            name: patch.name.or(self.name),
+            name: text(
+                errors,
+                path.field("name"),
+                self.name.as_ref(),
+                stored.name.as_ref(),
+            ),
         }
     }
 }
 
 impl SponsorPartyInput {
-    fn validate(&self, errors: &mut ValidationErrors, path: &FieldPath) -> SponsorParty {
+    fn judge(
+        &self,
+        errors: &mut ValidationErrors,
+        path: &FieldPath,
+        stored: &SponsorParty,
+    ) -> SponsorParty {
         SponsorParty {
-            account_number: optional(
+            account_number: member(
                 errors,
                 path.field("account_number"),
                 self.account_number.as_ref(),
+                stored.account_number.as_ref(),
                 |v| AccountNumber::parse(v, None),
             ),
-            bank_id: text(errors, path.field("bank_id"), self.bank_id.as_ref()),
+            bank_id: text(
+                errors,
+                path.field("bank_id"),
+                self.bank_id.as_ref(),
+                stored.bank_id.as_ref(),
+            ),
             bank_id_code: text(
                 errors,
                 path.field("bank_id_code"),
                 self.bank_id_code.as_ref(),
+                stored.bank_id_code.as_ref(),
             ),
-        }
-    }
-
-    fn merge(self, patch: Self) -> Self {
-        Self {
-            account_number: patch.account_number.or(self.account_number),
-            bank_id: patch.bank_id.or(self.bank_id),
-            bank_id_code: patch.bank_id_code.or(self.bank_id_code),
         }
     }
 }
 
 impl ChargesInformationInput {
-    fn validate(&self, errors: &mut ValidationErrors, path: &FieldPath) -> ChargesInformation {
-        let bearer_code = optional(
+    fn judge(
+        &self,
+        errors: &mut ValidationErrors,
+        path: &FieldPath,
+        stored: &ChargesInformation,
+    ) -> ChargesInformation {
+        let bearer_code = member(
             errors,
             path.field("bearer_code"),
             self.bearer_code.as_ref(),
+            stored.bearer_code.as_ref(),
             BearerCode::parse,
         );
         let receiver_charges = money(
@@ -459,57 +549,54 @@ impl ChargesInformationInput {
                 path.field("receiver_charges_currency"),
                 self.receiver_charges_currency.as_ref(),
             ),
+            stored.receiver_charges.as_ref(),
             false,
         );
-        let sender_charges = self.sender_charges.as_ref().map(|charges| {
-            let list = path.field("sender_charges");
-            charges
-                .iter()
-                .enumerate()
-                .filter_map(|(index, charge)| {
-                    let item = list.index(index);
-                    money(
-                        errors,
-                        (item.field("amount"), charge.amount.as_ref()),
-                        (item.field("currency"), charge.currency.as_ref()),
-                        true,
-                    )
-                })
-                .collect()
-        });
+        // The list is replaced whole: every charge sent is judged.
+        let sender_charges = match &self.sender_charges {
+            Some(charges) => {
+                let list = path.field("sender_charges");
+                Some(
+                    charges
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(index, charge)| {
+                            let item = list.index(index);
+                            money(
+                                errors,
+                                (item.field("amount"), charge.amount.as_ref()),
+                                (item.field("currency"), charge.currency.as_ref()),
+                                None,
+                                true,
+                            )
+                        })
+                        .collect(),
+                )
+            }
+            None => stored.sender_charges.clone(),
+        };
         ChargesInformation {
             bearer_code,
             receiver_charges,
             sender_charges,
         }
     }
-
-    fn merge(self, patch: Self) -> Self {
-        Self {
-            bearer_code: patch.bearer_code.or(self.bearer_code),
-            receiver_charges_amount: patch
-                .receiver_charges_amount
-                .or(self.receiver_charges_amount),
-            receiver_charges_currency: patch
-                .receiver_charges_currency
-                .or(self.receiver_charges_currency),
-            sender_charges: patch.sender_charges.or(self.sender_charges),
-        }
-    }
 }
 
 impl FxInput {
-    fn validate(&self, errors: &mut ValidationErrors, path: &FieldPath) -> Fx {
+    fn judge(&self, errors: &mut ValidationErrors, path: &FieldPath, stored: &Fx) -> Fx {
         Fx {
             contract_reference: text(
                 errors,
                 path.field("contract_reference"),
                 self.contract_reference.as_ref(),
+                stored.contract_reference.as_ref(),
             ),
-            exchange_rate: optional(
+            exchange_rate: member(
                 errors,
                 path.field("exchange_rate"),
                 self.exchange_rate.as_ref(),
+                stored.exchange_rate.as_ref(),
                 ExchangeRate::parse,
             ),
             original: money(
@@ -519,17 +606,9 @@ impl FxInput {
                     path.field("original_currency"),
                     self.original_currency.as_ref(),
                 ),
+                stored.original.as_ref(),
                 false,
             ),
-        }
-    }
-
-    fn merge(self, patch: Self) -> Self {
-        Self {
-            contract_reference: patch.contract_reference.or(self.contract_reference),
-            exchange_rate: patch.exchange_rate.or(self.exchange_rate),
-            original_amount: patch.original_amount.or(self.original_amount),
-            original_currency: patch.original_currency.or(self.original_currency),
         }
     }
 }
@@ -562,7 +641,10 @@ impl From<&PaymentAttributes> for PaymentAttributesInput {
                 let (receiver_charges_amount, receiver_charges_currency) =
                     amount_and_currency(charges.receiver_charges.as_ref());
                 ChargesInformationInput {
-                    bearer_code: charges.bearer_code.map(|code| code.code().to_owned()),
+                    bearer_code: charges
+                        .bearer_code
+                        .as_ref()
+                        .map(|code| code.code().to_owned()),
                     receiver_charges_amount,
                     receiver_charges_currency,
                     sender_charges: charges.sender_charges.as_ref().map(|list| {
@@ -619,7 +701,10 @@ impl From<&Party> for PartyInput {
         Self {
             account_name: string(party.account_name.as_ref()),
             account_number: party.account_number.as_ref().map(|n| n.as_str().to_owned()),
-            account_number_code: party.account_number_code.map(|code| code.code().to_owned()),
+            account_number_code: party
+                .account_number_code
+                .as_ref()
+                .map(|code| code.code().to_owned()),
             account_type: party.account_type,
             address: string(party.address.as_ref()),
             bank_id: string(party.bank_id.as_ref()),

@@ -33,6 +33,12 @@ fn parse_numeral(text: &str, what: &str) -> Result<Decimal, String> {
         .map_err(|_| format!("{what} {text:?} has too many digits (at most 28)"))
 }
 
+/// A stored decimal, read exactly (scale kept), with no rule on its sign or
+/// its digits beyond being a number.
+fn stored_decimal(text: &str) -> Result<Decimal, String> {
+    Decimal::from_str_exact(text).map_err(|_| "is not a decimal number".to_owned())
+}
+
 /// A positive amount with the decimal places it was written with:
 /// `"5.00"` stays `"5.00"`. Whether the places suit a currency is checked
 /// by [`Money`], which pairs an amount with its currency.
@@ -59,6 +65,15 @@ impl Amount {
         } else {
             Err(format!("amount must be greater than zero, got \"{value}\""))
         }
+    }
+
+    /// An amount as it was stored: any decimal numeral, judged by no rule
+    /// of today's (a stored amount was accepted when it was written).
+    ///
+    /// # Errors
+    /// A message when the text is not a decimal numeral at all.
+    pub fn from_stored(text: &str) -> Result<Self, String> {
+        stored_decimal(text).map(Self)
     }
 
     /// The decimal value, with its scale.
@@ -97,9 +112,13 @@ impl Money {
     ///
     /// # Errors
     /// A message when the amount has more decimal places than the currency
-    /// allows.
+    /// allows, or the currency is not in use today.
     pub fn new(amount: Amount, currency: Currency) -> Result<Self, String> {
-        let allowed = currency.minor_units();
+        let Some(allowed) = currency.minor_units() else {
+            return Err(format!(
+                "cannot be written in {currency}, which is no longer an ISO 4217 currency in use"
+            ));
+        };
         if amount.scale() > allowed {
             return Err(format!(
                 "amount \"{amount}\" has {} decimal places but {currency} allows at most {allowed}",
@@ -116,6 +135,12 @@ impl Money {
     /// and [`Money::new`].
     pub fn parse(amount: &str, currency: &str) -> Result<Self, String> {
         Self::new(Amount::parse(amount)?, Currency::parse(currency)?)
+    }
+
+    /// An amount and currency as they were stored together, without
+    /// today's check of the one against the other.
+    pub fn from_stored(amount: Amount, currency: Currency) -> Self {
+        Self { amount, currency }
     }
 
     /// The amount.
@@ -155,6 +180,14 @@ impl ExchangeRate {
                 "exchange rate must be greater than zero, got {text:?}"
             ))
         }
+    }
+
+    /// A rate as it was stored: any decimal numeral.
+    ///
+    /// # Errors
+    /// A message when the text is not a decimal numeral at all.
+    pub fn from_stored(text: &str) -> Result<Self, String> {
+        stored_decimal(text).map(Self)
     }
 
     /// The decimal value, with its scale.
@@ -284,7 +317,7 @@ mod tests {
             let currency = currencies[index % currencies.len()];
             let text = if places == 0 { "7".to_owned() } else { format!("7.{}", "1".repeat(places as usize)) };
             let result = Money::parse(&text, currency.code());
-            prop_assert_eq!(result.is_ok(), places <= currency.minor_units(), "{} {}", text, currency);
+            prop_assert_eq!(result.is_ok(), Some(places) <= currency.minor_units(), "{} {}", text, currency);
         }
 
         #[test]

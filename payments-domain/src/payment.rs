@@ -104,23 +104,29 @@ impl Payment {
     }
 
     /// Applies a partial update: the attributes `patch` gives replace the
-    /// current ones (see [`PaymentAttributesInput::merge`]), the rest stay.
+    /// current ones, the rest stay. Objects (parties, charges, fx) merge
+    /// member by member; the `sender_charges` list is replaced whole.
     /// `id`, `organisation_id` and `created_on` never change. The version
     /// goes up by one: it is derived from the current version rather than
     /// passed in, so no caller can skip or repeat one.
     ///
+    /// The update judges what it changes, by today's rules: every member
+    /// `patch` gives, and every rule that ties one of them to a member it
+    /// leaves alone (a new amount against the stored currency, a new
+    /// currency against the stored amount, a new account number code
+    /// against the stored number). What it leaves alone is not judged
+    /// again: a payment stored under rules that have changed since (a
+    /// currency since withdrawn, a longer text than allowed today) can
+    /// still have its reference changed.
+    ///
     /// # Errors
-    /// Every problem with the attributes as they would be after the update
-    /// (an update that changes the currency is checked against the stored
-    /// amount, and the other way round).
+    /// Every problem found, each at the path of the attribute it concerns.
     pub fn update(
         &self,
-        patch: PaymentAttributesInput,
+        patch: &PaymentAttributesInput,
         at: Timestamp,
     ) -> Result<PaymentEvent, ValidationErrors> {
-        let attributes = PaymentAttributesInput::from(&self.attributes)
-            .merge(patch)
-            .validate()?;
+        let attributes = patch.judge_change(&self.attributes)?;
         Ok(self.next(EventKind::Updated, attributes, at))
     }
 

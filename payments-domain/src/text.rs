@@ -28,6 +28,12 @@ impl Text {
         Ok(Self(text.to_owned()))
     }
 
+    /// Text as it was stored, whatever today's rules say of it (a limit
+    /// may since have shrunk).
+    pub fn from_stored(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
     /// The text as written.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -63,6 +69,11 @@ impl NumericReference {
         }
     }
 
+    /// A reference as it was stored, whatever today's rules say of it.
+    pub fn from_stored(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
     /// The digits.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -75,80 +86,82 @@ impl fmt::Debug for NumericReference {
     }
 }
 
-/// Who pays the charges of a payment (ISO 20022 charge bearer codes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BearerCode {
-    /// `DEBT`: the debtor pays all charges.
-    Debtor,
-    /// `CRED`: the creditor (beneficiary) pays all charges.
-    Creditor,
-    /// `SHAR`: each side pays its own bank's charges.
-    Shared,
-    /// `SLEV`: charges follow the rules of the payment scheme.
-    FollowingServiceLevel,
-}
+/// Who pays the charges of a payment: an ISO 20022 charge bearer code.
+/// Today a client may send `DEBT` (the debtor pays all charges), `CRED`
+/// (the creditor pays), `SHAR` (each side pays its own bank) or `SLEV`
+/// (the scheme's rules decide); a code stored under earlier rules reads
+/// back as it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BearerCode(String);
 
 impl BearerCode {
-    const CODES: [(&'static str, BearerCode); 4] = [
-        ("DEBT", BearerCode::Debtor),
-        ("CRED", BearerCode::Creditor),
-        ("SHAR", BearerCode::Shared),
-        ("SLEV", BearerCode::FollowingServiceLevel),
-    ];
+    /// The codes a client may send today.
+    pub const ACCEPTED: [&'static str; 4] = ["DEBT", "CRED", "SHAR", "SLEV"];
 
-    /// Parses one of `DEBT`, `CRED`, `SHAR`, `SLEV`.
+    /// Parses one of [`BearerCode::ACCEPTED`].
     ///
     /// # Errors
     /// A message listing the accepted codes.
     pub fn parse(text: &str) -> Result<Self, String> {
-        Self::CODES
-            .iter()
-            .find(|(code, _)| *code == text)
-            .map(|(_, bearer)| *bearer)
-            .ok_or_else(|| {
-                format!("{text:?} is not a bearer code (expected one of DEBT, CRED, SHAR, SLEV)")
-            })
+        if Self::ACCEPTED.contains(&text) {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(format!(
+                "{text:?} is not a bearer code (expected one of {})",
+                Self::ACCEPTED.join(", ")
+            ))
+        }
     }
 
-    /// The four-letter code.
-    pub fn code(self) -> &'static str {
-        Self::CODES
-            .iter()
-            .find(|(_, bearer)| *bearer == self)
-            .map_or("", |(code, _)| code)
+    /// A code as it was stored, whatever today's rules say of it.
+    pub fn from_stored(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
+    /// The code as written.
+    pub fn code(&self) -> &str {
+        &self.0
     }
 }
 
-/// How an account number is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AccountNumberCode {
-    /// `IBAN`: an International Bank Account Number.
-    Iban,
-    /// `BBAN`: a domestic (basic) bank account number.
-    Bban,
-}
+/// How an account number is written: `IBAN` (an International Bank
+/// Account Number) or `BBAN` (a domestic, basic bank account number).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AccountNumberCode(String);
 
 impl AccountNumberCode {
+    /// The code of an International Bank Account Number.
+    pub const IBAN: &'static str = "IBAN";
+    /// The code of a domestic (basic) bank account number.
+    pub const BBAN: &'static str = "BBAN";
+
     /// Parses `IBAN` or `BBAN`.
     ///
     /// # Errors
     /// A message listing the accepted codes.
     pub fn parse(text: &str) -> Result<Self, String> {
-        match text {
-            "IBAN" => Ok(Self::Iban),
-            "BBAN" => Ok(Self::Bban),
-            _ => Err(format!(
+        if text == Self::IBAN || text == Self::BBAN {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(format!(
                 "{text:?} is not an account number code (expected IBAN or BBAN)"
-            )),
+            ))
         }
     }
 
-    /// The code as written on the wire.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Iban => "IBAN",
-            Self::Bban => "BBAN",
-        }
+    /// A code as it was stored, whatever today's rules say of it.
+    pub fn from_stored(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
+    /// The code as written.
+    pub fn code(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether account numbers under this code must be shaped like IBANs.
+    pub fn is_iban(&self) -> bool {
+        self.0 == Self::IBAN
     }
 }
 
@@ -165,7 +178,7 @@ impl AccountNumber {
     ///
     /// # Errors
     /// A message when the text is not such an account number.
-    pub fn parse(text: &str, code: Option<AccountNumberCode>) -> Result<Self, String> {
+    pub fn parse(text: &str, code: Option<&AccountNumberCode>) -> Result<Self, String> {
         let alphanumeric = |s: &str| {
             s.bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
@@ -173,16 +186,35 @@ impl AccountNumber {
         if text.is_empty() || text.len() > 34 || !alphanumeric(text) {
             return Err("must be 1 to 34 upper-case letters or digits".to_owned());
         }
-        if code == Some(AccountNumberCode::Iban) {
-            let bytes = text.as_bytes();
-            let shaped = (15..=34).contains(&text.len())
+        let number = Self(text.to_owned());
+        number.check_code(code)?;
+        Ok(number)
+    }
+
+    /// An account number as it was stored, whatever today's rules say of it.
+    pub fn from_stored(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
+    /// Checks that this number is written as `code` says: an `IBAN` code
+    /// needs the IBAN shape.
+    ///
+    /// # Errors
+    /// A message when it is not.
+    pub fn check_code(&self, code: Option<&AccountNumberCode>) -> Result<(), String> {
+        if code.is_some_and(AccountNumberCode::is_iban) {
+            let bytes = self.0.as_bytes();
+            let shaped = (15..=34).contains(&bytes.len())
                 && bytes[..2].iter().all(u8::is_ascii_uppercase)
-                && bytes[2..4].iter().all(u8::is_ascii_digit);
+                && bytes[2..4].iter().all(u8::is_ascii_digit)
+                && bytes[4..]
+                    .iter()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
             if !shaped {
                 return Err("is not shaped like an IBAN (country code, two check digits, 11 to 30 letters or digits)".to_owned());
             }
         }
-        Ok(Self(text.to_owned()))
+        Ok(())
     }
 
     /// The account number as written.
@@ -244,11 +276,13 @@ mod tests {
 
     #[test]
     fn account_numbers_are_checked_against_their_code() {
-        assert!(
-            AccountNumber::parse("GB29XABC10161234567801", Some(AccountNumberCode::Iban)).is_ok()
+        let (iban, bban) = (
+            AccountNumberCode::parse("IBAN").unwrap(),
+            AccountNumberCode::parse("BBAN").unwrap(),
         );
-        assert!(AccountNumber::parse("31926819", Some(AccountNumberCode::Bban)).is_ok());
-        assert!(AccountNumber::parse("31926819", Some(AccountNumberCode::Iban)).is_err());
+        assert!(AccountNumber::parse("GB29XABC10161234567801", Some(&iban)).is_ok());
+        assert!(AccountNumber::parse("31926819", Some(&bban)).is_ok());
+        assert!(AccountNumber::parse("31926819", Some(&iban)).is_err());
         assert!(AccountNumber::parse("3192 6819", None).is_err());
         assert!(AccountNumber::parse("", None).is_err());
     }

@@ -47,6 +47,19 @@ impl Timestamp {
         self.0.timestamp_micros()
     }
 
+    /// The instant `by` after this one, if it is in range. Sub-microsecond
+    /// parts of `by` are dropped, like a clock reading's.
+    pub fn checked_add(self, by: std::time::Duration) -> Option<Self> {
+        let micros = i64::try_from(by.as_micros()).ok()?;
+        Self::from_unix_micros(self.unix_micros().checked_add(micros)?).ok()
+    }
+
+    /// The instant `by` before this one, if it is in range.
+    pub fn checked_sub(self, by: std::time::Duration) -> Option<Self> {
+        let micros = i64::try_from(by.as_micros()).ok()?;
+        Self::from_unix_micros(self.unix_micros().checked_sub(micros)?).ok()
+    }
+
     /// The instant `micros` microseconds after the Unix epoch.
     ///
     /// # Errors
@@ -181,6 +194,21 @@ mod tests {
     fn unix_micros_round_trip() {
         let at = Timestamp::parse("2024-08-01T12:34:56.000001Z").unwrap();
         assert_eq!(Timestamp::from_unix_micros(at.unix_micros()).unwrap(), at);
+    }
+
+    #[test]
+    fn durations_move_an_instant_and_out_of_range_is_none() {
+        let at = Timestamp::parse("2024-08-01T12:34:56Z").unwrap();
+        let day = std::time::Duration::from_secs(86_400);
+        assert_eq!(
+            at.checked_add(day).unwrap().to_string(),
+            "2024-08-02T12:34:56Z"
+        );
+        assert_eq!(
+            at.checked_sub(day).unwrap().to_string(),
+            "2024-07-31T12:34:56Z"
+        );
+        assert_eq!(at.checked_add(std::time::Duration::MAX), None);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 use payments_domain::{
-    EventKind, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput, PaymentId,
-    Timestamp, Version,
+    EventKind, OrganisationId, Payment, PaymentAttributesInput, PaymentId, StorageFormat,
+    StoredAttributes, Timestamp, Version,
 };
 use serde_json::Value;
 
@@ -34,7 +34,7 @@ fn the_form3_sample_validates_and_serialises_back_string_for_string() {
         .validate()
         .expect("the Form3 sample is valid");
 
-    let written = serde_json::to_value(&attributes).unwrap();
+    let written = serde_json::to_value(PaymentAttributesInput::from(&attributes)).unwrap();
 
     assert_eq!(written, sample_attributes_json());
     assert_eq!(
@@ -46,11 +46,18 @@ fn the_form3_sample_validates_and_serialises_back_string_for_string() {
 }
 
 #[test]
-fn stored_json_reads_back_into_equal_attributes() {
+fn the_storage_form_reads_back_into_equal_attributes() {
     let attributes = sample_input().validate().unwrap();
-    let json = serde_json::to_string(&attributes).unwrap();
-    let read: PaymentAttributes = serde_json::from_str(&json).unwrap();
-    assert_eq!(read, attributes);
+    let json = serde_json::to_string(&StoredAttributes::from(&attributes)).unwrap();
+
+    let read: StoredAttributes = serde_json::from_str(&json).unwrap();
+
+    assert_eq!(read.restore(StorageFormat::CURRENT).unwrap(), attributes);
+    // Format 1 has the members of the documents earlier releases wrote.
+    assert_eq!(
+        serde_json::from_str::<Value>(&json).unwrap(),
+        sample_attributes_json()
+    );
 }
 
 #[test]
@@ -213,9 +220,10 @@ fn an_update_changes_only_the_attributes_given() {
     }))
     .unwrap();
 
-    let event = payment.update(patch, at("2024-01-02T00:00:00Z")).unwrap();
+    let event = payment.update(&patch, at("2024-01-02T00:00:00Z")).unwrap();
 
-    let after = serde_json::to_value(&event.payment.attributes).unwrap();
+    let after =
+        serde_json::to_value(PaymentAttributesInput::from(&event.payment.attributes)).unwrap();
     let mut expected = sample_attributes_json();
     expected["reference"] = "New reference".into();
     expected["beneficiary_party"]["name"] = "W J Owens".into();
@@ -240,10 +248,149 @@ fn an_update_is_checked_against_the_attributes_it_keeps() {
         ..Default::default()
     };
     let errors = payment
-        .update(patch, at("2024-01-02T00:00:00Z"))
+        .update(&patch, at("2024-01-02T00:00:00Z"))
         .unwrap_err();
     assert_eq!(errors.errors()[0].path.to_string(), "attributes.amount");
     assert!(errors.errors()[0].message.contains("JPY allows at most 0"));
+}
+
+/// A payment as an earlier release stored it: in kuna (withdrawn in 2023)
+/// with a description longer than today's limit and a bearer code no
+/// longer accepted.
+fn stored_under_older_rules() -> Payment {
+    let document = serde_json::json!({
+        "amount": "150.50",
+        "currency": "HRK",
+        "description": "d".repeat(1_500),
+        "charges_information": { "bearer_code": "XXXX" },
+        "debtor_party": { "account_number": "31926819", "account_number_code": "BBAN" }
+    });
+    let stored: StoredAttributes = serde_json::from_value(document).unwrap();
+    let attributes = stored.restore(StorageFormat::UNRECORDED).unwrap();
+    Payment::create(
+        PaymentId::parse("4ee3a8d8-ca7b-4290-a52c-dd5b6165ec43").unwrap(),
+        OrganisationId::parse("743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb").unwrap(),
+        attributes,
+        at("2022-06-01T00:00:00Z"),
+    )
+    .payment
+}
+
+#[test]
+fn a_payment_stored_under_older_rules_reads_back_exactly() {
+    let payment = stored_under_older_rules();
+
+    let wire = serde_json::to_value(PaymentAttributesInput::from(&payment.attributes)).unwrap();
+
+    assert_eq!(wire["currency"], "HRK");
+    assert_eq!(wire["amount"], "150.50");
+    assert_eq!(wire["description"], "d".repeat(1_500));
+    assert_eq!(wire["charges_information"]["bearer_code"], "XXXX");
+}
+
+#[test]
+fn an_update_judges_what_it_changes_not_what_it_leaves_alone() {
+    let payment = stored_under_older_rules();
+    let patch = PaymentAttributesInput {
+        reference: Some("Invoice 12".into()),
+        ..Default::default()
+    };
+
+    let event = payment.update(&patch, at("2024-01-02T00:00:00Z")).unwrap();
+
+    let mut expected = payment.attributes.clone();
+    expected.reference = Some(payments_domain::Text::parse("Invoice 12", 255).unwrap());
+    assert_eq!(event.payment.attributes, expected);
+}
+
+#[test]
+fn an_update_of_what_ties_to_a_stored_member_is_judged_against_it() {
+    let payment = stored_under_older_rules(); // 150.50 HRK, a BBAN debtor account
+                                              // (patch, path of the one error, message, reason)
+    let cases = [
+        (
+            serde_json::json!({ "amount": "99.00" }),
+            "attributes.amount",
+            "cannot be written in HRK, which is no longer an ISO 4217 currency in use",
+            "a new amount in a withdrawn currency",
+        ),
+        (
+            serde_json::json!({ "currency": "JPY" }),
+            "attributes.amount",
+            "amount \"150.50\" has 2 decimal places but JPY allows at most 0",
+            "the stored amount against a new currency",
+        ),
+        (
+            serde_json::json!({ "debtor_party": { "account_number_code": "IBAN" } }),
+            "attributes.debtor_party.account_number_code",
+            "the stored account number is not shaped like an IBAN (country code, two check digits, 11 to 30 letters or digits)",
+            "a new code against the stored number",
+        ),
+        (
+            serde_json::json!({ "description": "d".repeat(1_001) }),
+            "attributes.description",
+            "must be at most 1000 characters, got 1001",
+            "a description sent is held to today's limit",
+        ),
+    ];
+    for (patch, path, message, reason) in cases {
+        let patch: PaymentAttributesInput = serde_json::from_value(patch).unwrap();
+
+        let errors = payment
+            .update(&patch, at("2024-01-02T00:00:00Z"))
+            .expect_err(reason);
+
+        let found: Vec<(String, &str)> = errors
+            .errors()
+            .iter()
+            .map(|e| (e.path.to_string(), e.message.as_str()))
+            .collect();
+        assert_eq!(found, [(path.to_owned(), message)], "{reason}");
+    }
+    let euro: PaymentAttributesInput =
+        serde_json::from_value(serde_json::json!({ "currency": "EUR" })).unwrap();
+    let moved = payment.update(&euro, at("2024-01-02T00:00:00Z")).unwrap();
+    assert_eq!(moved.payment.attributes.money.to_string(), "150.50 EUR");
+}
+
+#[test]
+fn stored_documents_are_read_by_shape_and_problems_name_members_not_values() {
+    // (document, message, reason)
+    let cases = [
+        (
+            serde_json::json!({ "amount": "1O0", "currency": "GBP" }),
+            "stored attributes cannot be read: amount is not a decimal number",
+            "an amount that is no number",
+        ),
+        (
+            serde_json::json!({ "amount": "100", "currency": "pounds" }),
+            "stored attributes cannot be read: currency is not three upper-case letters",
+            "a currency without the ISO 4217 form",
+        ),
+        (
+            serde_json::json!({ "amount": "100", "currency": "GBP", "fx": { "original_amount": "5" } }),
+            "stored attributes cannot be read: fx.original_amount and original_currency must be stored together",
+            "half a pair",
+        ),
+        (
+            serde_json::json!({ "amount": "100", "currency": "GBP", "payment_timestamp": "Jane Doe" }),
+            "stored attributes cannot be read: payment_timestamp does not have its stored shape",
+            "a timestamp that is not one, without quoting it",
+        ),
+    ];
+    for (document, message, reason) in cases {
+        let stored: StoredAttributes = serde_json::from_value(document).unwrap();
+
+        let error = stored.restore(StorageFormat::CURRENT).expect_err(reason);
+
+        assert_eq!(error.to_string(), message, "{reason}");
+    }
+    let unknown = serde_json::json!({ "amount": "100", "currency": "GBP", "colour": "red" });
+    assert!(serde_json::from_value::<StoredAttributes>(unknown).is_err());
+    assert_eq!(
+        StorageFormat::from_number(2).unwrap_err().to_string(),
+        "stored attributes cannot be read: storage format 2 is newer than this release reads (up to 1)"
+    );
 }
 
 #[test]

@@ -10,16 +10,21 @@
 //!
 //! let service = PaymentService::with_system_clock(repository);
 //! let organisation = OrganisationId::parse("743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb").unwrap();
+//! // Judge the client's attributes where they come in, once...
+//! let attributes = PaymentAttributesInput {
+//!     amount: Some("500".into()),
+//!     currency: Some("USD".into()),
+//!     description: Some("Gym".into()),
+//!     ..Default::default()
+//! }
+//! .validate()
+//! .unwrap();
+//! // ...and create with what was judged.
 //! let created = service
 //!     .create_payment(CreatePayment {
 //!         organisation_id: organisation,
 //!         id: None,
-//!         attributes: PaymentAttributesInput {
-//!             amount: Some("500".into()),
-//!             currency: Some("USD".into()),
-//!             description: Some("Gym".into()),
-//!             ..Default::default()
-//!         },
+//!         attributes,
 //!         idempotency: None,
 //!     })
 //!     .await
@@ -40,10 +45,12 @@ pub mod testkit;
 
 pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
 pub use repository::{
-    DriverError, IdempotentOutcome, ListOrder, Page, PageCursor, PageRequest, PageSize,
-    PaymentRepository, RepositoryError, RequestFingerprint, MAX_PAGE_SIZE,
+    refused_change, ChangeError, CreateError, DriverError, HistoryPage, HistoryRequest,
+    IdempotencyClaim, IdempotentCreateError, KeyRetention, ListOrder, Page, PageCursor,
+    PageRequest, PageSize, PaymentRepository, RequestFingerprint, StoreError, StoredVersion,
+    UsedKey, MAX_PAGE_SIZE,
 };
 pub use service::{
-    ConflictReason, CreatePayment, CreatePaymentError, CreatedPayment, DeletePaymentError,
-    FetchPaymentError, ListPaymentsError, PaymentHistoryError, PaymentService, UpdatePaymentError,
+    CreatePayment, CreatePaymentError, CreatedPayment, DeletePaymentError, FetchPaymentError,
+    IdempotencyRequest, ListPaymentsError, PaymentHistoryError, PaymentService, UpdatePaymentError,
 };

@@ -4,45 +4,40 @@
 use std::sync::Arc;
 
 use payments_domain::{
-    IdempotencyKey, OrganisationId, Payment, PaymentAttributesInput, PaymentEvent, PaymentId,
-    ValidationErrors, Version,
+    EventKind, IdempotencyKey, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput,
+    PaymentEvent, PaymentId, ValidationErrors, Version,
 };
 
 use crate::clock::{Clock, IdGenerator, RandomIds, SystemClock};
 use crate::repository::{
-    IdempotentOutcome, Page, PageRequest, PaymentRepository, RepositoryError, RequestFingerprint,
+    refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
+    IdempotentCreateError, KeyRetention, Page, PageRequest, PageSize, PaymentRepository,
+    RequestFingerprint, StoreError, StoredVersion, UsedKey,
 };
 
-/// Why a write was refused because of what is already stored.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConflictReason {
-    /// The payment id is taken (now or by a deleted payment). (HTTP 409)
-    #[error("a payment with this id already exists")]
-    AlreadyExists,
-    /// The idempotency key came with a different request before. (HTTP 422)
-    #[error("the idempotency key was already used with a different request")]
-    IdempotencyKeyReused,
-    /// The payment changed since the client read it. (HTTP 409)
-    #[error("expected version {expected} but the payment is at version {actual}")]
-    VersionMismatch {
-        /// The version the client sent.
-        expected: Version,
-        /// The version stored.
-        actual: Version,
-    },
+/// A client's idempotency key and the fingerprint of the request that
+/// carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRequest {
+    /// The key, scoped to the caller's organisation.
+    pub key: IdempotencyKey,
+    /// The fingerprint of this request.
+    pub fingerprint: RequestFingerprint,
 }
 
-/// A request to create a payment.
+/// A request to create a payment. Its attributes are judged already, where
+/// they came in (see [`PaymentAttributesInput::validate`]), so creating
+/// judges nothing twice.
 #[derive(Debug, Clone)]
 pub struct CreatePayment {
     /// The organisation the payment belongs to (from the caller's API key).
     pub organisation_id: OrganisationId,
     /// The id the client chose, or `None` to have one generated.
     pub id: Option<PaymentId>,
-    /// The attributes as the client wrote them.
-    pub attributes: PaymentAttributesInput,
-    /// The client's idempotency key and the fingerprint of its request.
-    pub idempotency: Option<(IdempotencyKey, RequestFingerprint)>,
+    /// The attributes, judged by today's rules.
+    pub attributes: PaymentAttributes,
+    /// The client's idempotency key, if it sent one.
+    pub idempotency: Option<IdempotencyRequest>,
 }
 
 /// A created payment.
@@ -58,19 +53,20 @@ pub struct CreatedPayment {
 /// Why a payment could not be created.
 #[derive(Debug, thiserror::Error)]
 pub enum CreatePaymentError {
-    /// The attributes break the rules. (HTTP 422)
-    #[error("invalid payment: {0}")]
-    Invalid(ValidationErrors),
-    /// The id or the idempotency key is taken. (HTTP 409, or 422 for a
-    /// reused key)
-    #[error("{0}")]
-    Conflict(ConflictReason),
-    /// The store is unavailable; retry later. (HTTP 503)
+    /// The id is taken, now or by a deleted payment. (HTTP 409)
+    #[error("a payment with this id already exists")]
+    AlreadyExists,
+    /// The idempotency key came with a different request before, within
+    /// its retention. (HTTP 422)
+    #[error("the idempotency key was already used with a different request")]
+    IdempotencyKeyReused,
+    /// The store is unavailable; retry later, with the same idempotency key
+    /// to be safe. (HTTP 503)
     #[error("payment store unavailable")]
-    Unavailable(#[source] RepositoryError),
+    Unavailable(#[source] StoreError),
     /// Anything else. (HTTP 500)
     #[error("unexpected failure creating a payment")]
-    Unexpected(#[source] RepositoryError),
+    Unexpected(#[source] StoreError),
 }
 
 /// Why a payment could not be read.
@@ -81,10 +77,10 @@ pub enum FetchPaymentError {
     NotFound,
     /// The store is unavailable; retry later. (HTTP 503)
     #[error("payment store unavailable")]
-    Unavailable(#[source] RepositoryError),
+    Unavailable(#[source] StoreError),
     /// Anything else. (HTTP 500)
     #[error("unexpected failure reading a payment")]
-    Unexpected(#[source] RepositoryError),
+    Unexpected(#[source] StoreError),
 }
 
 /// Why payments could not be listed.
@@ -92,10 +88,10 @@ pub enum FetchPaymentError {
 pub enum ListPaymentsError {
     /// The store is unavailable; retry later. (HTTP 503)
     #[error("payment store unavailable")]
-    Unavailable(#[source] RepositoryError),
+    Unavailable(#[source] StoreError),
     /// Anything else. (HTTP 500)
     #[error("unexpected failure listing payments")]
-    Unexpected(#[source] RepositoryError),
+    Unexpected(#[source] StoreError),
 }
 
 /// Why a payment could not be updated.
@@ -104,18 +100,23 @@ pub enum UpdatePaymentError {
     /// No such payment in the caller's organisation. (HTTP 404)
     #[error("payment not found")]
     NotFound,
-    /// The payment is at another version. (HTTP 409)
-    #[error("{0}")]
-    Conflict(ConflictReason),
-    /// The attributes after the update would break the rules. (HTTP 422)
+    /// The payment changed since the client read it. (HTTP 409)
+    #[error("expected version {expected} but the payment is at version {actual}")]
+    VersionConflict {
+        /// The version the client sent.
+        expected: Version,
+        /// The version stored.
+        actual: Version,
+    },
+    /// What the update changes breaks the rules. (HTTP 422)
     #[error("invalid payment: {0}")]
     Invalid(ValidationErrors),
     /// The store is unavailable; retry later. (HTTP 503)
     #[error("payment store unavailable")]
-    Unavailable(#[source] RepositoryError),
+    Unavailable(#[source] StoreError),
     /// Anything else. (HTTP 500)
     #[error("unexpected failure updating a payment")]
-    Unexpected(#[source] RepositoryError),
+    Unexpected(#[source] StoreError),
 }
 
 /// Why a payment could not be deleted.
@@ -124,15 +125,20 @@ pub enum DeletePaymentError {
     /// No such payment in the caller's organisation. (HTTP 404)
     #[error("payment not found")]
     NotFound,
-    /// The payment is at another version. (HTTP 409)
-    #[error("{0}")]
-    Conflict(ConflictReason),
+    /// The payment changed since the client read it. (HTTP 409)
+    #[error("expected version {expected} but the payment is at version {actual}")]
+    VersionConflict {
+        /// The version the client sent.
+        expected: Version,
+        /// The version stored.
+        actual: Version,
+    },
     /// The store is unavailable; retry later. (HTTP 503)
     #[error("payment store unavailable")]
-    Unavailable(#[source] RepositoryError),
+    Unavailable(#[source] StoreError),
     /// Anything else. (HTTP 500)
     #[error("unexpected failure deleting a payment")]
-    Unexpected(#[source] RepositoryError),
+    Unexpected(#[source] StoreError),
 }
 
 /// Why a payment's history could not be read.
@@ -143,29 +149,20 @@ pub enum PaymentHistoryError {
     NotFound,
     /// The store is unavailable; retry later. (HTTP 503)
     #[error("payment store unavailable")]
-    Unavailable(#[source] RepositoryError),
+    Unavailable(#[source] StoreError),
     /// Anything else. (HTTP 500)
     #[error("unexpected failure reading a payment's history")]
-    Unexpected(#[source] RepositoryError),
+    Unexpected(#[source] StoreError),
 }
 
 /// Splits the failures every use case shares: retryable or not.
 macro_rules! store_failure {
     ($error:ident, $source:expr) => {
         match $source {
-            source @ RepositoryError::Unavailable(_) => $error::Unavailable(source),
+            source @ StoreError::Unavailable(_) => $error::Unavailable(source),
             source => $error::Unexpected(source),
         }
     };
-}
-
-fn version_conflict(error: RepositoryError) -> Result<ConflictReason, RepositoryError> {
-    match error {
-        RepositoryError::VersionConflict { expected, actual } => {
-            Ok(ConflictReason::VersionMismatch { expected, actual })
-        }
-        other => Err(other),
-    }
 }
 
 /// The payments use cases over a store, a clock and an id generator.
@@ -175,10 +172,12 @@ pub struct PaymentService {
     repository: Arc<dyn PaymentRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    key_retention: KeyRetention,
 }
 
 impl PaymentService {
-    /// A service over the given ports.
+    /// A service over the given ports, keeping idempotency keys for
+    /// [`KeyRetention::DEFAULT`].
     pub fn new(
         repository: Arc<dyn PaymentRepository>,
         clock: Arc<dyn Clock>,
@@ -188,6 +187,7 @@ impl PaymentService {
             repository,
             clock,
             ids,
+            key_retention: KeyRetention::DEFAULT,
         }
     }
 
@@ -196,8 +196,21 @@ impl PaymentService {
         Self::new(repository, Arc::new(SystemClock), Arc::new(RandomIds))
     }
 
-    /// Validates and stores a new payment. With an idempotency key, a retry
-    /// of the same request returns the first result and creates nothing.
+    /// This service, keeping idempotency keys in force for `retention`
+    /// after their first use.
+    #[must_use]
+    pub fn with_key_retention(mut self, retention: KeyRetention) -> Self {
+        self.key_retention = retention;
+        self
+    }
+
+    /// How long idempotency keys stay in force.
+    pub fn key_retention(&self) -> KeyRetention {
+        self.key_retention
+    }
+
+    /// Stores a new payment. With an idempotency key, a retry of the same
+    /// request returns the payment as first created and creates nothing.
     ///
     /// # Errors
     /// See [`CreatePaymentError`].
@@ -205,41 +218,98 @@ impl PaymentService {
         &self,
         request: CreatePayment,
     ) -> Result<CreatedPayment, CreatePaymentError> {
-        let attributes = request
-            .attributes
-            .validate()
-            .map_err(CreatePaymentError::Invalid)?;
         let id = request.id.unwrap_or_else(|| self.ids.payment_id());
-        let created = Payment::create(id, request.organisation_id, attributes, self.clock.now());
-
-        let outcome = match &request.idempotency {
-            None => self
-                .repository
-                .create(&created)
-                .await
-                .map(|()| IdempotentOutcome::Created),
-            Some((key, fingerprint)) => {
-                self.repository
-                    .create_idempotent(&created, key, fingerprint)
-                    .await
-            }
+        let organisation = request.organisation_id;
+        let created = Payment::create(id, organisation, request.attributes, self.clock.now());
+        let Some(idempotency) = request.idempotency else {
+            return match self.repository.create(&created).await {
+                Ok(()) => Ok(CreatedPayment {
+                    payment: created.payment,
+                    replayed: false,
+                }),
+                Err(CreateError::AlreadyExists) => Err(CreatePaymentError::AlreadyExists),
+                Err(CreateError::Store(error)) => Err(store_failure!(CreatePaymentError, error)),
+            };
         };
-        match outcome {
-            Ok(IdempotentOutcome::Created) => Ok(CreatedPayment {
+        let claim = IdempotencyClaim {
+            key: idempotency.key,
+            fingerprint: idempotency.fingerprint,
+            retention: self.key_retention,
+        };
+        match self.repository.create_idempotent(&created, &claim).await {
+            Ok(()) => Ok(CreatedPayment {
                 payment: created.payment,
                 replayed: false,
             }),
-            Ok(IdempotentOutcome::Replayed(payment)) => Ok(CreatedPayment {
-                payment: *payment,
+            Err(IdempotentCreateError::KeyInUse(used)) => {
+                self.replay(organisation, &used, &claim.fingerprint).await
+            }
+            Err(IdempotentCreateError::AlreadyExists) => Err(CreatePaymentError::AlreadyExists),
+            Err(IdempotentCreateError::Store(error)) => {
+                Err(store_failure!(CreatePaymentError, error))
+            }
+        }
+    }
+
+    /// The answer to a create that carries `idempotency`, when its key is in
+    /// force: the payment as first created (the same request again) or
+    /// [`CreatePaymentError::IdempotencyKeyReused`] (another request).
+    /// `None` when the key is new or expired. Front ends ask this before
+    /// they judge the request's body, so a retry replays even if today's
+    /// rules would refuse what was accepted the first time.
+    ///
+    /// # Errors
+    /// See [`CreatePaymentError`].
+    pub async fn replay_create(
+        &self,
+        organisation: OrganisationId,
+        idempotency: &IdempotencyRequest,
+    ) -> Result<Option<CreatedPayment>, CreatePaymentError> {
+        let expired_up_to = self.key_retention.expired_up_to(self.clock.now());
+        let used = self
+            .repository
+            .idempotency_key(organisation, &idempotency.key, expired_up_to)
+            .await
+            .map_err(|error| store_failure!(CreatePaymentError, error))?;
+        match used {
+            None => Ok(None),
+            Some(used) => self
+                .replay(organisation, &used, &idempotency.fingerprint)
+                .await
+                .map(Some),
+        }
+    }
+
+    /// The one replay rule: the same request gets the payment as first
+    /// created, read from its creation event; another request is refused.
+    async fn replay(
+        &self,
+        organisation: OrganisationId,
+        used: &UsedKey,
+        fingerprint: &RequestFingerprint,
+    ) -> Result<CreatedPayment, CreatePaymentError> {
+        if used.fingerprint != *fingerprint {
+            return Err(CreatePaymentError::IdempotencyKeyReused);
+        }
+        let first = self
+            .repository
+            .events(
+                organisation,
+                used.payment_id,
+                HistoryRequest::first(PageSize::ONE),
+            )
+            .await
+            .map_err(|error| store_failure!(CreatePaymentError, error))?
+            .and_then(|page| page.events.into_iter().next());
+        match first {
+            Some(event) if event.kind == EventKind::Created => Ok(CreatedPayment {
+                payment: event.payment,
                 replayed: true,
             }),
-            Err(RepositoryError::AlreadyExists) => {
-                Err(CreatePaymentError::Conflict(ConflictReason::AlreadyExists))
-            }
-            Err(RepositoryError::IdempotencyKeyReused) => Err(CreatePaymentError::Conflict(
-                ConflictReason::IdempotencyKeyReused,
-            )),
-            Err(other) => Err(store_failure!(CreatePaymentError, other)),
+            _ => Err(CreatePaymentError::Unexpected(StoreError::corrupt(format!(
+                "an idempotency key names payment {}, which has no creation event in its organisation",
+                used.payment_id
+            )))),
         }
     }
 
@@ -255,7 +325,7 @@ impl PaymentService {
         match self.repository.get(organisation, id).await {
             Ok(Some(payment)) => Ok(payment),
             Ok(None) => Err(FetchPaymentError::NotFound),
-            Err(other) => Err(store_failure!(FetchPaymentError, other)),
+            Err(error) => Err(store_failure!(FetchPaymentError, error)),
         }
     }
 
@@ -271,11 +341,12 @@ impl PaymentService {
         self.repository
             .list(organisation, request)
             .await
-            .map_err(|other| store_failure!(ListPaymentsError, other))
+            .map_err(|error| store_failure!(ListPaymentsError, error))
     }
 
     /// Changes the attributes `patch` gives, if the payment is still at
-    /// `expected`.
+    /// `expected`. The patch is judged against the stored payment (see
+    /// [`Payment::update`]): it can only be judged once that is read.
     ///
     /// # Errors
     /// See [`UpdatePaymentError`].
@@ -290,20 +361,22 @@ impl PaymentService {
             .current(organisation, id, expected)
             .await
             .map_err(|failure| match failure {
-                Current::NotFound => UpdatePaymentError::NotFound,
-                Current::Conflict(reason) => UpdatePaymentError::Conflict(reason),
-                Current::Store(other) => store_failure!(UpdatePaymentError, other),
+                ChangeError::NotFound => UpdatePaymentError::NotFound,
+                ChangeError::VersionConflict { expected, actual } => {
+                    UpdatePaymentError::VersionConflict { expected, actual }
+                }
+                ChangeError::Store(error) => store_failure!(UpdatePaymentError, error),
             })?;
         let updated = current
-            .update(patch, self.clock.now())
+            .update(&patch, self.clock.now())
             .map_err(UpdatePaymentError::Invalid)?;
         match self.repository.update(expected, &updated).await {
             Ok(()) => Ok(updated.payment),
-            Err(RepositoryError::NotFound) => Err(UpdatePaymentError::NotFound),
-            Err(error) => Err(match version_conflict(error) {
-                Ok(reason) => UpdatePaymentError::Conflict(reason),
-                Err(other) => store_failure!(UpdatePaymentError, other),
-            }),
+            Err(ChangeError::NotFound) => Err(UpdatePaymentError::NotFound),
+            Err(ChangeError::VersionConflict { expected, actual }) => {
+                Err(UpdatePaymentError::VersionConflict { expected, actual })
+            }
+            Err(ChangeError::Store(error)) => Err(store_failure!(UpdatePaymentError, error)),
         }
     }
 
@@ -317,26 +390,27 @@ impl PaymentService {
         id: PaymentId,
         expected: Version,
     ) -> Result<PaymentEvent, DeletePaymentError> {
+        let refused = |failure| match failure {
+            ChangeError::NotFound => DeletePaymentError::NotFound,
+            ChangeError::VersionConflict { expected, actual } => {
+                DeletePaymentError::VersionConflict { expected, actual }
+            }
+            ChangeError::Store(error) => store_failure!(DeletePaymentError, error),
+        };
         let current = self
             .current(organisation, id, expected)
             .await
-            .map_err(|failure| match failure {
-                Current::NotFound => DeletePaymentError::NotFound,
-                Current::Conflict(reason) => DeletePaymentError::Conflict(reason),
-                Current::Store(other) => store_failure!(DeletePaymentError, other),
-            })?;
+            .map_err(refused)?;
         let deleted = current.delete(self.clock.now());
-        match self.repository.delete(expected, &deleted).await {
-            Ok(()) => Ok(deleted),
-            Err(RepositoryError::NotFound) => Err(DeletePaymentError::NotFound),
-            Err(error) => Err(match version_conflict(error) {
-                Ok(reason) => DeletePaymentError::Conflict(reason),
-                Err(other) => store_failure!(DeletePaymentError, other),
-            }),
-        }
+        self.repository
+            .delete(expected, &deleted)
+            .await
+            .map_err(refused)?;
+        Ok(deleted)
     }
 
-    /// Every change of the payment, oldest first; readable after deletion.
+    /// One page of the payment's history, oldest first; readable after
+    /// deletion.
     ///
     /// # Errors
     /// See [`PaymentHistoryError`].
@@ -344,47 +418,59 @@ impl PaymentService {
         &self,
         organisation: OrganisationId,
         id: PaymentId,
-    ) -> Result<Vec<PaymentEvent>, PaymentHistoryError> {
-        match self.repository.events(organisation, id).await {
-            Ok(events) => Ok(events),
-            Err(RepositoryError::NotFound) => Err(PaymentHistoryError::NotFound),
-            Err(other) => Err(store_failure!(PaymentHistoryError, other)),
+        request: HistoryRequest,
+    ) -> Result<HistoryPage, PaymentHistoryError> {
+        match self.repository.events(organisation, id, request).await {
+            Ok(Some(page)) => Ok(page),
+            Ok(None) => Err(PaymentHistoryError::NotFound),
+            Err(error) => Err(store_failure!(PaymentHistoryError, error)),
         }
+    }
+
+    /// Deletes up to `limit` expired idempotency keys (see
+    /// [`PaymentRepository::purge_idempotency_keys`]); a housekeeping task
+    /// calls it now and then. Returns how many were deleted.
+    ///
+    /// # Errors
+    /// The store's error.
+    pub async fn purge_expired_idempotency_keys(&self, limit: usize) -> Result<usize, StoreError> {
+        let expired_up_to = self.key_retention.expired_up_to(self.clock.now());
+        self.repository
+            .purge_idempotency_keys(expired_up_to, limit)
+            .await
     }
 
     /// Whether the store answers.
     ///
     /// # Errors
     /// The store's error when it does not.
-    pub async fn ready(&self) -> Result<(), RepositoryError> {
+    pub async fn ready(&self) -> Result<(), StoreError> {
         self.repository.ping().await
     }
 
-    /// The payment to change, if it exists and is at the expected version.
-    /// Checking here first spares the transition's work for stale requests;
-    /// the store's conditional write still decides races.
+    /// The payment to change, if it exists and is at the expected version,
+    /// by the same rule the stores apply ([`refused_change`]). Checking here
+    /// first spares the transition's work for stale requests; the store's
+    /// conditional write still decides races.
     async fn current(
         &self,
         organisation: OrganisationId,
         id: PaymentId,
         expected: Version,
-    ) -> Result<Payment, Current> {
-        match self.repository.get(organisation, id).await {
-            Ok(Some(payment)) if payment.version == expected => Ok(payment),
-            Ok(Some(payment)) => Err(Current::Conflict(ConflictReason::VersionMismatch {
-                expected,
-                actual: payment.version,
-            })),
-            Ok(None) => Err(Current::NotFound),
-            Err(other) => Err(Current::Store(other)),
+    ) -> Result<Payment, ChangeError> {
+        let found = self.repository.get(organisation, id).await?;
+        let state = found.as_ref().map(|payment| StoredVersion {
+            organisation_id: payment.organisation_id,
+            version: payment.version,
+            live: true,
+        });
+        match (refused_change(expected, organisation, state), found) {
+            (None, Some(payment)) => Ok(payment),
+            (Some(refusal), _) => Err(refusal),
+            // A payment that could be changed was found, so this is unreachable.
+            (None, None) => Err(ChangeError::NotFound),
         }
     }
-}
-
-enum Current {
-    NotFound,
-    Conflict(ConflictReason),
-    Store(RepositoryError),
 }
 
 #[cfg(test)]

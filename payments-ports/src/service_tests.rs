@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use payments_domain::{
-    OrganisationId, Payment, PaymentAttributesInput, PaymentId, Timestamp, Version,
+    IdempotencyKey, OrganisationId, Payment, PaymentAttributesInput, PaymentId, Timestamp, Version,
 };
 
 use super::*;
@@ -58,16 +58,42 @@ fn service(repository: MockPaymentRepository, clock: MockClock) -> PaymentServic
     PaymentService::new(Arc::new(repository), Arc::new(clock), Arc::new(ids))
 }
 
-fn unavailable() -> RepositoryError {
-    RepositoryError::Unavailable("connection refused".into())
+fn unavailable() -> StoreError {
+    StoreError::Unavailable("connection refused".into())
 }
 
 fn create_request() -> CreatePayment {
     CreatePayment {
         organisation_id: org(),
         id: None,
-        attributes: input("500", "USD"),
+        attributes: input("500", "USD").validate().unwrap(),
         idempotency: None,
+    }
+}
+
+fn idempotency(fingerprint: &str) -> IdempotencyRequest {
+    IdempotencyRequest {
+        key: IdempotencyKey::parse("k1").unwrap(),
+        fingerprint: RequestFingerprint::new(fingerprint),
+    }
+}
+
+fn key_used_by(fingerprint: &str) -> UsedKey {
+    UsedKey {
+        fingerprint: RequestFingerprint::new(fingerprint),
+        payment_id: id(),
+    }
+}
+
+/// A history whose first event is the creation of `first`.
+fn creation_history(first: Payment) -> HistoryPage {
+    HistoryPage {
+        events: vec![PaymentEvent {
+            kind: payments_domain::EventKind::Created,
+            occurred_on: first.created_on,
+            payment: first,
+        }],
+        next: Some(Version::INITIAL),
     }
 }
 
@@ -89,38 +115,22 @@ async fn a_created_payment_takes_its_time_from_the_clock_and_its_id_from_the_gen
 }
 
 #[tokio::test]
-async fn invalid_attributes_are_refused_before_the_store_is_touched() {
-    let service = service(
-        MockPaymentRepository::new(),
-        clock_at("2024-01-01T00:00:00Z"),
-    );
-    let request = CreatePayment {
-        attributes: input("5.5", "JPY"),
-        ..create_request()
-    };
-
-    let result = service.create_payment(request).await;
-
-    let Err(CreatePaymentError::Invalid(errors)) = result else {
-        panic!("expected Invalid, got {result:?}")
-    };
-    assert_eq!(errors.errors()[0].path.to_string(), "attributes.amount");
-}
-
-#[tokio::test]
-async fn a_replayed_create_is_marked_and_returns_the_stored_payment() {
+async fn a_create_whose_key_is_in_use_by_the_same_request_replays_the_creation_event() {
     let first = stored_payment(0);
     let mut repository = MockPaymentRepository::new();
-    let replay = first.clone();
     repository
         .expect_create_idempotent()
-        .returning(move |_, _, _| Ok(IdempotentOutcome::Replayed(Box::new(replay.clone()))));
+        .withf(|_, claim| claim.retention == KeyRetention::DEFAULT)
+        .returning(|_, _| Err(IdempotentCreateError::KeyInUse(key_used_by("f"))));
+    let history = creation_history(first.clone());
+    repository
+        .expect_events()
+        .withf(|_, payment, request| *payment == id() && request.size == PageSize::ONE)
+        .times(1)
+        .returning(move |_, _, _| Ok(Some(history.clone())));
     let service = service(repository, clock_at("2025-01-01T00:00:00Z"));
     let request = CreatePayment {
-        idempotency: Some((
-            payments_domain::IdempotencyKey::parse("k1").unwrap(),
-            RequestFingerprint::new("f"),
-        )),
+        idempotency: Some(idempotency("f")),
         ..create_request()
     };
 
@@ -136,50 +146,116 @@ async fn a_replayed_create_is_marked_and_returns_the_stored_payment() {
 }
 
 #[tokio::test]
-async fn store_conflicts_on_create_keep_their_reason() {
-    let cases = [
-        (
-            RepositoryError::AlreadyExists,
-            ConflictReason::AlreadyExists,
-        ),
-        (
-            RepositoryError::IdempotencyKeyReused,
-            ConflictReason::IdempotencyKeyReused,
-        ),
-    ];
-    for (store_error, reason) in cases {
-        let mut repository = MockPaymentRepository::new();
-        let error = std::sync::Mutex::new(Some(store_error));
-        repository
-            .expect_create()
-            .returning(move |_| Err(error.lock().unwrap().take().unwrap()));
-        let service = service(repository, clock_at("2024-01-01T00:00:00Z"));
+async fn a_key_in_use_by_another_request_is_refused_without_reading_its_payment() {
+    let mut repository = MockPaymentRepository::new();
+    repository
+        .expect_create_idempotent()
+        .returning(|_, _| Err(IdempotentCreateError::KeyInUse(key_used_by("other"))));
+    repository.expect_events().never();
+    let service = service(repository, clock_at("2025-01-01T00:00:00Z"));
+    let request = CreatePayment {
+        idempotency: Some(idempotency("f")),
+        ..create_request()
+    };
 
-        let result = service.create_payment(create_request()).await;
+    let result = service.create_payment(request).await;
 
-        assert!(
-            matches!(&result, Err(CreatePaymentError::Conflict(r)) if *r == reason),
-            "{reason:?}: {result:?}"
-        );
-    }
+    assert!(
+        matches!(result, Err(CreatePaymentError::IdempotencyKeyReused)),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_key_is_looked_up_as_in_force_for_one_retention_before_now() {
+    let mut repository = MockPaymentRepository::new();
+    repository
+        .expect_idempotency_key()
+        .withf(|_, _, expired_up_to| *expired_up_to == at("2025-01-01T11:00:00Z"))
+        .times(1)
+        .returning(|_, _, _| Ok(None));
+    let service = service(repository, clock_at("2025-01-01T12:00:00Z"))
+        .with_key_retention(KeyRetention::new(std::time::Duration::from_secs(3_600)).unwrap());
+
+    let replay = service.replay_create(org(), &idempotency("f")).await;
+
+    assert_eq!(replay.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_key_that_names_a_payment_without_history_is_corrupt() {
+    let mut repository = MockPaymentRepository::new();
+    repository
+        .expect_idempotency_key()
+        .returning(|_, _, _| Ok(Some(key_used_by("f"))));
+    repository.expect_events().returning(|_, _, _| Ok(None));
+    let service = service(repository, clock_at("2025-01-01T12:00:00Z"));
+
+    let result = service.replay_create(org(), &idempotency("f")).await;
+
+    let Err(CreatePaymentError::Unexpected(StoreError::Corrupt { detail, .. })) = result else {
+        panic!("expected a corrupt store, got {result:?}")
+    };
+    assert_eq!(
+        detail,
+        format!("an idempotency key names payment {ID}, which has no creation event in its organisation")
+    );
+}
+
+#[tokio::test]
+async fn a_taken_id_is_reported_as_already_existing() {
+    let mut repository = MockPaymentRepository::new();
+    repository
+        .expect_create()
+        .returning(|_| Err(CreateError::AlreadyExists));
+    repository
+        .expect_create_idempotent()
+        .returning(|_, _| Err(IdempotentCreateError::AlreadyExists));
+    let service = service(repository, clock_at("2024-01-01T00:00:00Z"));
+    let with_key = CreatePayment {
+        idempotency: Some(idempotency("f")),
+        ..create_request()
+    };
+
+    let plain = service.create_payment(create_request()).await;
+    let idempotent = service.create_payment(with_key).await;
+
+    assert!(
+        matches!(plain, Err(CreatePaymentError::AlreadyExists)),
+        "{plain:?}"
+    );
+    assert!(
+        matches!(idempotent, Err(CreatePaymentError::AlreadyExists)),
+        "{idempotent:?}"
+    );
 }
 
 #[tokio::test]
 async fn an_unavailable_store_is_reported_as_retryable_by_every_use_case() {
     let mut repository = MockPaymentRepository::new();
-    repository.expect_create().returning(|_| Err(unavailable()));
+    repository
+        .expect_create()
+        .returning(|_| Err(CreateError::Store(unavailable())));
     repository.expect_get().returning(|_, _| Err(unavailable()));
     repository
         .expect_list()
         .returning(|_, _| Err(unavailable()));
     repository
         .expect_events()
-        .returning(|_, _| Err(unavailable()));
+        .returning(|_, _, _| Err(unavailable()));
+    repository
+        .expect_idempotency_key()
+        .returning(|_, _, _| Err(unavailable()));
     let service = service(repository, clock_at("2024-01-01T00:00:00Z"));
     let page = crate::PageRequest::first(crate::PageSize::DEFAULT);
+    let history = HistoryRequest::first(PageSize::DEFAULT);
 
     assert!(matches!(
         service.create_payment(create_request()).await,
+        Err(CreatePaymentError::Unavailable(_))
+    ));
+    assert!(matches!(
+        service.replay_create(org(), &idempotency("f")).await,
         Err(CreatePaymentError::Unavailable(_))
     ));
     assert!(matches!(
@@ -199,7 +275,7 @@ async fn an_unavailable_store_is_reported_as_retryable_by_every_use_case() {
         Err(DeletePaymentError::Unavailable(_))
     ));
     assert!(matches!(
-        service.payment_history(org(), id()).await,
+        service.payment_history(org(), id(), history).await,
         Err(PaymentHistoryError::Unavailable(_))
     ));
 }
@@ -209,7 +285,7 @@ async fn corrupt_stored_data_is_an_unexpected_failure() {
     let mut repository = MockPaymentRepository::new();
     repository
         .expect_get()
-        .returning(|_, _| Err(RepositoryError::Corrupt("bad amount".into())));
+        .returning(|_, _| Err(StoreError::corrupt("bad amount")));
     let service = service(repository, clock_at("2024-01-01T00:00:00Z"));
 
     let result = service.fetch_payment(org(), id()).await;
@@ -217,7 +293,7 @@ async fn corrupt_stored_data_is_an_unexpected_failure() {
     assert!(
         matches!(
             result,
-            Err(FetchPaymentError::Unexpected(RepositoryError::Corrupt(_)))
+            Err(FetchPaymentError::Unexpected(StoreError::Corrupt { .. }))
         ),
         "{result:?}"
     );
@@ -236,15 +312,13 @@ async fn a_stale_update_is_refused_without_writing() {
         .update_payment(org(), id(), Version::new(2), input("1.00", "GBP"))
         .await;
 
-    let Err(UpdatePaymentError::Conflict(reason)) = result else {
-        panic!("expected a conflict, got {result:?}")
-    };
-    assert_eq!(
-        reason,
-        ConflictReason::VersionMismatch {
-            expected: Version::new(2),
-            actual: Version::new(3)
-        }
+    assert!(
+        matches!(
+            result,
+            Err(UpdatePaymentError::VersionConflict { expected, actual })
+                if expected == Version::new(2) && actual == Version::new(3)
+        ),
+        "{result:?}"
     );
 }
 
@@ -255,7 +329,7 @@ async fn an_update_that_loses_a_race_in_the_store_is_a_conflict() {
         .expect_get()
         .returning(|_, _| Ok(Some(stored_payment(0))));
     repository.expect_update().returning(|expected, _| {
-        Err(RepositoryError::VersionConflict {
+        Err(ChangeError::VersionConflict {
             expected,
             actual: Version::new(1),
         })
@@ -269,9 +343,8 @@ async fn an_update_that_loses_a_race_in_the_store_is_a_conflict() {
     assert!(
         matches!(
             result,
-            Err(UpdatePaymentError::Conflict(
-                ConflictReason::VersionMismatch { .. }
-            ))
+            Err(UpdatePaymentError::VersionConflict { expected, actual })
+                if expected == Version::INITIAL && actual == Version::new(1)
         ),
         "{result:?}"
     );
@@ -305,9 +378,7 @@ async fn an_update_is_stamped_with_the_clock_and_the_next_version() {
 async fn deleting_or_reading_the_history_of_an_unknown_payment_is_not_found() {
     let mut repository = MockPaymentRepository::new();
     repository.expect_get().returning(|_, _| Ok(None));
-    repository
-        .expect_events()
-        .returning(|_, _| Err(RepositoryError::NotFound));
+    repository.expect_events().returning(|_, _, _| Ok(None));
     let service = service(repository, clock_at("2024-01-01T00:00:00Z"));
 
     assert!(matches!(
@@ -315,7 +386,25 @@ async fn deleting_or_reading_the_history_of_an_unknown_payment_is_not_found() {
         Err(DeletePaymentError::NotFound)
     ));
     assert!(matches!(
-        service.payment_history(org(), id()).await,
+        service
+            .payment_history(org(), id(), HistoryRequest::first(PageSize::DEFAULT))
+            .await,
         Err(PaymentHistoryError::NotFound)
     ));
+}
+
+#[tokio::test]
+async fn expired_keys_are_purged_up_to_one_retention_before_now() {
+    let mut repository = MockPaymentRepository::new();
+    repository
+        .expect_purge_idempotency_keys()
+        .withf(|expired_up_to, limit| *expired_up_to == at("2024-12-31T12:00:00Z") && *limit == 500)
+        .times(1)
+        .returning(|_, _| Ok(7));
+    let service = service(repository, clock_at("2025-01-01T12:00:00Z"));
+
+    assert_eq!(
+        service.purge_expired_idempotency_keys(500).await.unwrap(),
+        7
+    );
 }

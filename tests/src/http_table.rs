@@ -456,6 +456,18 @@ pub fn steps() -> Vec<Step> {
             .equals("/data/2/event", json!("deleted"))
             .equals("/data/2/version", json!(2))
             .equals("/data/0/payment/attributes", sample_attributes),
+        Step::get("the history comes in pages of page[size] with a link to the next", format!("{one}/events?page%5Bsize%5D=2"))
+            .expect("/data", Length(2))
+            .equals("/data/0/version", json!(0))
+            .equals("/data/1/version", json!(1))
+            .expect("/links/next", Present)
+            .capture("next_events", "/links/next"),
+        Step::get("the last history page has no next link", "{next_events}")
+            .expect("/data", Length(1))
+            .equals("/data/0/event", json!("deleted"))
+            .expect("/links/next", Absent),
+        Step::get("a history page[size] above 100 is 400", format!("{one}/events?page%5Bsize%5D=101")).problem(S::BAD_REQUEST, "bad-request"),
+        Step::get("a listing cursor is no history cursor", format!("{one}/events?page%5Bafter%5D=cDEuMC4w")).problem(S::BAD_REQUEST, "bad-request"),
         Step::get("another organisation cannot read the history", format!("{one}/events"))
             .key(Some(KEY_B))
             .problem(S::NOT_FOUND, "not-found"),

@@ -10,8 +10,9 @@ use payments_domain::{
     EventKind, IdempotencyKey, OrganisationId, PaymentAttributesInput, PaymentId, Version,
 };
 use payments_ports::{
-    ConflictReason, CreatePayment, CreatePaymentError, DeletePaymentError, FetchPaymentError,
-    PageRequest, PageSize, PaymentService, RequestFingerprint, UpdatePaymentError,
+    CreatePayment, CreatePaymentError, DeletePaymentError, FetchPaymentError, HistoryRequest,
+    IdempotencyRequest, PageRequest, PageSize, PaymentService, RequestFingerprint,
+    UpdatePaymentError,
 };
 
 const SAMPLE: &str = include_str!("../data/form3-sample-payment.json");
@@ -24,15 +25,18 @@ fn organisation() -> OrganisationId {
     OrganisationId::parse("743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb").unwrap()
 }
 
+fn sample_input() -> PaymentAttributesInput {
+    let document: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    serde_json::from_value(document["data"]["attributes"].clone()).unwrap()
+}
+
 fn sample_request() -> (PaymentId, CreatePayment) {
     let document: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
     let id = PaymentId::parse(document["data"]["id"].as_str().unwrap()).unwrap();
-    let attributes: PaymentAttributesInput =
-        serde_json::from_value(document["data"]["attributes"].clone()).unwrap();
     let request = CreatePayment {
         organisation_id: organisation(),
         id: Some(id),
-        attributes,
+        attributes: sample_input().validate().unwrap(),
         idempotency: None,
     };
     (id, request)
@@ -42,7 +46,7 @@ fn sample_request() -> (PaymentId, CreatePayment) {
 async fn the_form3_sample_is_stored_and_read_back_unchanged() {
     let service = service();
     let (id, request) = sample_request();
-    let submitted = request.attributes.clone();
+    let submitted = sample_input();
 
     service.create_payment(request).await.unwrap();
     let read = service.fetch_payment(organisation(), id).await.unwrap();
@@ -59,10 +63,7 @@ async fn a_payment_cannot_be_created_twice() {
     let again = service.create_payment(sample_request().1).await;
 
     assert!(
-        matches!(
-            again,
-            Err(CreatePaymentError::Conflict(ConflictReason::AlreadyExists))
-        ),
+        matches!(again, Err(CreatePaymentError::AlreadyExists)),
         "{again:?}"
     );
 }
@@ -73,7 +74,10 @@ async fn a_retry_with_the_same_idempotency_key_creates_nothing_new() {
     let key = IdempotencyKey::parse("retry-1").unwrap();
     let request = CreatePayment {
         id: None,
-        idempotency: Some((key, RequestFingerprint::new("body-hash"))),
+        idempotency: Some(IdempotencyRequest {
+            key,
+            fingerprint: RequestFingerprint::new("body-hash"),
+        }),
         ..sample_request().1
     };
 
@@ -114,15 +118,22 @@ async fn update_delete_and_history_follow_the_versions() {
         .await
         .unwrap();
     let after_delete = service.fetch_payment(organisation(), id).await;
-    let history = service.payment_history(organisation(), id).await.unwrap();
+    let history = service
+        .payment_history(organisation(), id, HistoryRequest::first(PageSize::DEFAULT))
+        .await
+        .unwrap()
+        .events;
 
     assert_eq!(updated.attributes.money.amount().to_string(), "99.99");
     assert!(
-        matches!(stale, Err(UpdatePaymentError::Conflict(_))),
+        matches!(stale, Err(UpdatePaymentError::VersionConflict { .. })),
         "{stale:?}"
     );
     assert!(
-        matches!(stale_delete, Err(DeletePaymentError::Conflict(_))),
+        matches!(
+            stale_delete,
+            Err(DeletePaymentError::VersionConflict { .. })
+        ),
         "{stale_delete:?}"
     );
     assert!(matches!(after_delete, Err(FetchPaymentError::NotFound)));

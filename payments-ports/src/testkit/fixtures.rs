@@ -6,7 +6,9 @@ use payments_domain::{
 };
 use uuid::Uuid;
 
-use crate::repository::RequestFingerprint;
+use crate::repository::{
+    HistoryRequest, IdempotencyClaim, KeyRetention, PageSize, PaymentRepository, RequestFingerprint,
+};
 
 /// The public Form3 sample payment document.
 pub const FORM3_SAMPLE: &str = include_str!("../../../tests/data/form3-sample-payment.json");
@@ -71,6 +73,42 @@ pub fn attributes(amount: &str, currency: &str) -> PaymentAttributes {
 /// The creation event of a small payment in `organisation` at `at`.
 pub fn created(organisation: OrganisationId, at: Timestamp) -> PaymentEvent {
     Payment::create(payment_id(), organisation, attributes("10.00", "GBP"), at)
+}
+
+/// A claim of `key` for the request `fingerprint`, kept for the default
+/// retention.
+pub fn claim(key: &IdempotencyKey, fingerprint: &str) -> IdempotencyClaim {
+    IdempotencyClaim {
+        key: key.clone(),
+        fingerprint: RequestFingerprint::new(fingerprint),
+        retention: KeyRetention::DEFAULT,
+    }
+}
+
+/// The whole history of a payment, read page by page (`None` when the
+/// organisation never had it). Checks on the way that pages follow one
+/// another: each starts where the last one said.
+pub async fn whole_history(
+    store: &dyn PaymentRepository,
+    organisation: OrganisationId,
+    id: PaymentId,
+) -> Option<Vec<PaymentEvent>> {
+    let mut events: Vec<PaymentEvent> = Vec::new();
+    let mut request = HistoryRequest::first(PageSize::new(100).expect("size"));
+    loop {
+        let page = store
+            .events(organisation, id, request)
+            .await
+            .expect("events")?;
+        events.extend(page.events);
+        match page.next {
+            Some(next) => {
+                assert_eq!(events.last().map(PaymentEvent::version), Some(next));
+                request.after = Some(next);
+            }
+            None => return Some(events),
+        }
+    }
 }
 
 /// A patch that sets the reference.

@@ -1,116 +1,107 @@
-//! Idempotent creates: key, fingerprint and payment stored atomically.
+//! Idempotent creates: key, fingerprint and payment stored atomically; a
+//! key in force is refused, an expired one is new.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use payments_domain::Payment;
+use payments_domain::{OrganisationId, Payment, PaymentEvent};
 
-use super::fixtures::{created, fingerprint, idempotency_key, instant, organisation, payment_id};
+use super::fixtures::{
+    claim, created, fingerprint, idempotency_key, instant, organisation, payment_id,
+};
 use crate::repository::{
-    IdempotentOutcome, PageRequest, PageSize, PaymentRepository, RepositoryError,
+    IdempotencyClaim, IdempotentCreateError, KeyRetention, PageRequest, PageSize,
+    PaymentRepository, UsedKey,
 };
 
 type Store = Arc<dyn PaymentRepository>;
 
-/// A repeat with the same key and fingerprint creates nothing and returns
-/// the payment the first call created.
-pub async fn idempotent_create_replays_the_first_payment(store: Store) {
-    let org = organisation();
-    let (key, print) = (idempotency_key(), fingerprint("request-a"));
-    let first = created(org, instant(0, 0));
-    let retry = created(org, instant(1, 0)); // a retry may carry a freshly generated id
+/// The key as stored after `created` claimed it for `print`.
+fn used_by(created: &PaymentEvent, print: &str) -> UsedKey {
+    UsedKey {
+        fingerprint: fingerprint(print),
+        payment_id: created.payment.id,
+    }
+}
 
-    let one = store
-        .create_idempotent(&first, &key, &print)
-        .await
-        .expect("first");
-    let two = store
-        .create_idempotent(&retry, &key, &print)
-        .await
-        .expect("retry");
-
-    assert_eq!(one, IdempotentOutcome::Created);
-    assert_eq!(
-        two,
-        IdempotentOutcome::Replayed(Box::new(first.payment.clone()))
-    );
-    assert_eq!(store.get(org, retry.payment.id).await.expect("get"), None);
-    let page = store
+async fn listed(store: &Store, org: OrganisationId) -> Vec<Payment> {
+    store
         .list(org, PageRequest::first(PageSize::DEFAULT))
         .await
-        .expect("list");
-    assert_eq!(page.payments, vec![first.payment]);
+        .expect("list")
+        .payments
 }
 
-/// The replay is the payment as first created, even after it changed.
-pub async fn a_replay_returns_the_payment_as_first_created(store: Store) {
-    let org = organisation();
-    let (key, print) = (idempotency_key(), fingerprint("request-a"));
-    let first = created(org, instant(0, 0));
-    store
-        .create_idempotent(&first, &key, &print)
-        .await
-        .expect("first");
-    let updated = first
-        .payment
-        .update(super::fixtures::reference_patch("later"), instant(1, 0))
-        .expect("valid");
-    store
-        .update(first.version(), &updated)
-        .await
-        .expect("update");
-
-    let replay = store
-        .create_idempotent(&created(org, instant(2, 0)), &key, &print)
-        .await
-        .expect("retry");
-
-    assert_eq!(replay, IdempotentOutcome::Replayed(Box::new(first.payment)));
-}
-
-/// The same key with a different request is refused and creates nothing.
-pub async fn an_idempotency_key_with_another_fingerprint_is_refused(store: Store) {
+/// An idempotent create stores the payment and, with it, the key: the
+/// request's fingerprint and the payment's id.
+pub async fn an_idempotent_create_stores_the_key_with_the_payment(store: Store) {
     let org = organisation();
     let key = idempotency_key();
+    let first = created(org, instant(0, 0));
+
     store
-        .create_idempotent(
-            &created(org, instant(0, 0)),
-            &key,
-            &fingerprint("request-a"),
-        )
+        .create_idempotent(&first, &claim(&key, "request-a"))
+        .await
+        .expect("create");
+
+    let found = store
+        .idempotency_key(org, &key, instant(-1, 0))
+        .await
+        .expect("lookup");
+    assert_eq!(found, Some(used_by(&first, "request-a")));
+    assert_eq!(listed(&store, org).await, vec![first.payment]);
+}
+
+/// A key in force is refused with what is stored under it, whatever the
+/// new request's fingerprint, and nothing is created.
+pub async fn a_key_in_force_is_refused_with_the_stored_key(store: Store) {
+    let org = organisation();
+    let key = idempotency_key();
+    let first = created(org, instant(0, 0));
+    store
+        .create_idempotent(&first, &claim(&key, "request-a"))
         .await
         .expect("first");
-    let other = created(org, instant(1, 0));
 
-    let result = store
-        .create_idempotent(&other, &key, &fingerprint("request-b"))
-        .await;
+    for (print, at) in [("request-a", 1), ("request-b", 2)] {
+        let retry = created(org, instant(at, 0)); // a retry may carry a new id
+        let result = store.create_idempotent(&retry, &claim(&key, print)).await;
 
-    assert!(
-        matches!(result, Err(RepositoryError::IdempotencyKeyReused)),
-        "got {result:?}"
-    );
-    assert_eq!(store.get(org, other.payment.id).await.expect("get"), None);
+        assert!(
+            matches!(&result, Err(IdempotentCreateError::KeyInUse(used)) if *used == used_by(&first, "request-a")),
+            "{print}: {result:?}"
+        );
+        assert_eq!(store.get(org, retry.payment.id).await.expect("get"), None);
+    }
+    assert_eq!(listed(&store, org).await, vec![first.payment]);
 }
 
 /// Two organisations may use the same key independently.
 pub async fn idempotency_keys_are_scoped_to_the_organisation(store: Store) {
-    let (key, print) = (idempotency_key(), fingerprint("request-a"));
-    let mine = created(organisation(), instant(0, 0));
-    let theirs = created(organisation(), instant(0, 0));
+    let key = idempotency_key();
+    let (mine, theirs) = (organisation(), organisation());
+    let my_payment = created(mine, instant(0, 0));
+    let their_payment = created(theirs, instant(0, 0));
 
-    let one = store
-        .create_idempotent(&mine, &key, &print)
+    store
+        .create_idempotent(&my_payment, &claim(&key, "request-a"))
         .await
         .expect("mine");
-    let two = store
-        .create_idempotent(&theirs, &key, &print)
+    store
+        .create_idempotent(&their_payment, &claim(&key, "request-a"))
         .await
         .expect("theirs");
 
+    let lookup = |org| store.idempotency_key(org, &key, instant(-1, 0));
     assert_eq!(
-        (one, two),
-        (IdempotentOutcome::Created, IdempotentOutcome::Created)
+        lookup(mine).await.expect("mine"),
+        Some(used_by(&my_payment, "request-a"))
     );
+    assert_eq!(
+        lookup(theirs).await.expect("theirs"),
+        Some(used_by(&their_payment, "request-a"))
+    );
+    assert_eq!(lookup(organisation()).await.expect("nobody"), None);
 }
 
 /// When the payment id is taken, the create fails and the key is not
@@ -119,7 +110,7 @@ pub async fn an_idempotent_create_of_a_taken_id_stores_no_key(store: Store) {
     let org = organisation();
     let taken = created(org, instant(0, 0));
     store.create(&taken).await.expect("create");
-    let (key, print) = (idempotency_key(), fingerprint("request-a"));
+    let key = idempotency_key();
     let clash = Payment::create(
         taken.payment.id,
         org,
@@ -127,34 +118,40 @@ pub async fn an_idempotent_create_of_a_taken_id_stores_no_key(store: Store) {
         instant(1, 0),
     );
 
-    let result = store.create_idempotent(&clash, &key, &print).await;
+    let result = store
+        .create_idempotent(&clash, &claim(&key, "request-a"))
+        .await;
+    let stored_key = store
+        .idempotency_key(org, &key, instant(-1, 0))
+        .await
+        .expect("lookup");
     let with_free_id = Payment::create(
         payment_id(),
         org,
         taken.payment.attributes.clone(),
         instant(2, 0),
     );
-    let retry = store.create_idempotent(&with_free_id, &key, &print).await;
+    let retry = store
+        .create_idempotent(&with_free_id, &claim(&key, "request-a"))
+        .await;
 
     assert!(
-        matches!(result, Err(RepositoryError::AlreadyExists)),
+        matches!(result, Err(IdempotentCreateError::AlreadyExists)),
         "got {result:?}"
     );
-    assert_eq!(
-        retry.expect("retry with a free id"),
-        IdempotentOutcome::Created
-    );
+    assert_eq!(stored_key, None);
+    assert!(retry.is_ok(), "retry with a free id: {retry:?}");
 }
 
-/// 20 concurrent callers with one key create one payment; the others get
-/// that payment back.
+/// 20 concurrent callers with one key create one payment; every other one
+/// is told the key is in use by the winner.
 pub async fn concurrent_idempotent_creates_with_one_key_create_one_payment(store: Store) {
     let org = organisation();
-    let (key, print) = (idempotency_key(), fingerprint("request-a"));
+    let key = idempotency_key();
     let attempts = (0..20).map(|n| {
-        let (store, key, print) = (store.clone(), key.clone(), print.clone());
+        let (store, claim) = (store.clone(), claim(&key, "request-a"));
         let event = created(org, instant(0, n));
-        tokio::spawn(async move { (store.create_idempotent(&event, &key, &print).await, event) })
+        tokio::spawn(async move { (store.create_idempotent(&event, &claim).await, event) })
     });
 
     let results: Vec<_> = futures::future::join_all(attempts)
@@ -163,22 +160,112 @@ pub async fn concurrent_idempotent_creates_with_one_key_create_one_payment(store
         .map(|r| r.expect("task"))
         .collect();
 
-    let creators: Vec<_> = results
-        .iter()
-        .filter(|(r, _)| matches!(r, Ok(IdempotentOutcome::Created)))
-        .collect();
+    let creators: Vec<_> = results.iter().filter(|(r, _)| r.is_ok()).collect();
     assert_eq!(creators.len(), 1, "{results:?}");
-    let winner = &creators[0].1.payment;
+    let winner = &creators[0].1;
     for (result, _) in &results {
         match result {
-            Ok(IdempotentOutcome::Created) => {}
-            Ok(IdempotentOutcome::Replayed(payment)) => assert_eq!(**payment, *winner),
+            Ok(()) => {}
+            Err(IdempotentCreateError::KeyInUse(used)) => {
+                assert_eq!(*used, used_by(winner, "request-a"));
+            }
             Err(error) => panic!("a concurrent retry failed: {error:?}"),
         }
     }
-    let page = store
-        .list(org, PageRequest::first(PageSize::DEFAULT))
+    assert_eq!(listed(&store, org).await, vec![winner.payment.clone()]);
+}
+
+/// A key is in force until its retention has passed since its first use;
+/// from then on it is a new key: looked up, it is absent, and a create
+/// with it stores a new payment under it.
+pub async fn an_expired_key_is_a_new_key(store: Store) {
+    let org = organisation();
+    let key = idempotency_key();
+    let minute = KeyRetention::new(Duration::from_secs(60)).expect("retention");
+    let with_retention = |print: &str| IdempotencyClaim {
+        retention: minute,
+        ..claim(&key, print)
+    };
+    let first = created(org, instant(0, 0));
+    store
+        .create_idempotent(&first, &with_retention("request-a"))
         .await
-        .expect("list");
-    assert_eq!(page.payments, vec![winner.clone()]);
+        .expect("first");
+
+    let before_expiry = created(org, instant(59, 999_999));
+    let refused = store
+        .create_idempotent(&before_expiry, &with_retention("request-b"))
+        .await;
+    let at_expiry = minute.expired_up_to(instant(60, 0));
+    let looked_up = store
+        .idempotency_key(org, &key, at_expiry)
+        .await
+        .expect("lookup");
+    let second = created(org, instant(60, 0));
+    let after_expiry = store
+        .create_idempotent(&second, &with_retention("request-b"))
+        .await;
+
+    assert!(
+        matches!(&refused, Err(IdempotentCreateError::KeyInUse(used)) if *used == used_by(&first, "request-a")),
+        "still in force: {refused:?}"
+    );
+    assert_eq!(looked_up, None, "expired keys are not found");
+    assert!(
+        after_expiry.is_ok(),
+        "an expired key is new: {after_expiry:?}"
+    );
+    let now_stored = store
+        .idempotency_key(org, &key, minute.expired_up_to(instant(60, 0)))
+        .await
+        .expect("lookup");
+    assert_eq!(now_stored, Some(used_by(&second, "request-b")));
+    assert_eq!(
+        listed(&store, org).await,
+        vec![first.payment, second.payment]
+    );
+}
+
+/// Purging deletes only expired keys: keys in force stay, and expired keys
+/// stay expired whether or not the store deleted them. (This test's keys
+/// are first used in 2000, long before any other test's, so its purge
+/// touches no other test's keys while they run side by side.)
+pub async fn purging_keeps_the_keys_in_force(store: Store) {
+    let org = organisation();
+    let (old, fresh) = (idempotency_key(), idempotency_key());
+    let in_2000 = |seconds: i64| {
+        payments_domain::Timestamp::from_unix_micros(946_684_800_000_000 + seconds * 1_000_000)
+            .expect("in range")
+    };
+    let old_payment = created(org, in_2000(0));
+    let fresh_payment = created(org, in_2000(100));
+    store
+        .create_idempotent(&old_payment, &claim(&old, "request-a"))
+        .await
+        .expect("old");
+    store
+        .create_idempotent(&fresh_payment, &claim(&fresh, "request-b"))
+        .await
+        .expect("fresh");
+    let expired_up_to = in_2000(50);
+
+    let purged = store
+        .purge_idempotency_keys(expired_up_to, 1_000)
+        .await
+        .expect("purge");
+
+    // One key was expired: stores that delete delete it, stores that
+    // leave it to the database's own expiry (DynamoDB) delete none.
+    assert!(purged <= 1, "purged {purged}");
+    let lookup = |key| store.idempotency_key(org, key, expired_up_to);
+    assert_eq!(lookup(&old).await.expect("old"), None);
+    assert_eq!(
+        lookup(&fresh).await.expect("fresh"),
+        Some(used_by(&fresh_payment, "request-b"))
+    );
+    assert_eq!(
+        listed(&store, org).await,
+        vec![old_payment.payment, fresh_payment.payment],
+        "purging keys deletes no payment"
+    );
 }

@@ -19,16 +19,28 @@
 #![allow(clippy::missing_panics_doc)]
 
 pub mod fixtures;
+pub mod history;
 pub mod idempotency;
 pub mod listing;
 pub mod round_trip;
+pub mod state_machine;
 pub mod writes;
+
+/// How many random sequences the state-machine test runs by default.
+pub const STATE_MACHINE_CASES: u32 = 32;
 
 /// Expands to one `#[tokio::test]` per storage contract rule, each calling
 /// `$factory.await` for its repository.
 #[macro_export]
 macro_rules! storage_contract_tests {
     ($factory:expr) => {
+        $crate::storage_contract_tests!($factory, cases = $crate::testkit::STATE_MACHINE_CASES);
+    };
+    ($factory:expr, cases = $cases:expr) => {
+        #[test]
+        fn stores_agree_with_a_reference_model() {
+            $crate::testkit::state_machine::stores_agree_with_the_model(|| $factory, $cases);
+        }
         $crate::storage_contract_tests!(@each $factory;
             round_trip::the_form3_sample_reads_back_string_for_string,
             round_trip::scale_unicode_and_microseconds_survive_storage,
@@ -46,12 +58,16 @@ macro_rules! storage_contract_tests {
             writes::events_record_every_change_in_order,
             writes::events_of_an_unknown_payment_are_not_found,
             writes::ping_answers,
-            idempotency::idempotent_create_replays_the_first_payment,
-            idempotency::a_replay_returns_the_payment_as_first_created,
-            idempotency::an_idempotency_key_with_another_fingerprint_is_refused,
+            history::history_pages_follow_one_another_in_version_order,
+            history::a_history_of_a_thousand_versions_reads_page_by_page,
+            history::a_history_ends_with_an_empty_page_and_survives_deletion,
+            idempotency::an_idempotent_create_stores_the_key_with_the_payment,
+            idempotency::a_key_in_force_is_refused_with_the_stored_key,
             idempotency::idempotency_keys_are_scoped_to_the_organisation,
             idempotency::an_idempotent_create_of_a_taken_id_stores_no_key,
             idempotency::concurrent_idempotent_creates_with_one_key_create_one_payment,
+            idempotency::an_expired_key_is_a_new_key,
+            idempotency::purging_keeps_the_keys_in_force,
             listing::pages_visit_every_payment_once_while_others_insert,
             listing::newest_first_is_the_reverse_of_oldest_first,
             listing::payments_created_at_one_instant_page_by_id,
