@@ -8,9 +8,12 @@
 //!   `.venv` and started on a free loopback port;
 //! - [`http_table`]: the table of HTTP requests and expected responses that
 //!   every front end and every store must answer the same way;
-//! - [`log_capture`]: log output kept in memory.
+//! - [`log_capture`]: log output kept in memory;
+//! - [`upgrade`]: data as the previous release stored it, and the reads
+//!   through this release's API that must return it exactly.
 
 pub mod dynamodb;
 pub mod http_table;
 pub mod log_capture;
 pub mod postgres;
+pub mod upgrade;
