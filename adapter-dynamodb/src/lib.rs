@@ -9,7 +9,10 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = DynamoConfig::from_env(); // PAYMENTS_DYNAMODB_TABLE, AWS_REGION, ...
 //! let repository = DynamoRepository::connect(&config).await; // once per process
-//! repository.migrate().await?; // `payments migrate`: create_table_if_missing
+//! let setup = repository.migrate().await?; // `payments migrate`: create_table_if_missing
+//! for setting in setup.skipped {
+//!     eprintln!("the emulator does not implement {setting}; left out");
+//! }
 //! repository.ping().await?;
 //! let service = PaymentService::with_system_clock(Arc::new(repository));
 //! # let _ = service;
@@ -164,4 +167,7 @@ mod table;
 
 pub use config::{DynamoConfig, ATTEMPT_TIMEOUT, CALL_TIMEOUT, DEFAULT_REGION, DEFAULT_TABLE_NAME};
 pub use repository::DynamoRepository;
-pub use table::{create_table_if_missing, TableSetupError, ACTIVE_WAIT};
+pub use table::{
+    create_table_if_missing, TableSetting, TableSetup, TableSetupError, UnimplementedSettings,
+    ACTIVE_WAIT,
+};

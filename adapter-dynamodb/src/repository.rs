@@ -20,7 +20,7 @@ use crate::config::DynamoConfig;
 use crate::errors::{self, Cancelled};
 use crate::item::{self, EncodeError, Item, StoredIdempotency, StoredPayment};
 use crate::keys;
-use crate::table::{create_table_if_missing, TableSetupError};
+use crate::table::{create_table_if_missing, TableSetup, TableSetupError, UnimplementedSettings};
 
 /// How often a transaction that clashed with a concurrent one is sent
 /// again before the call gives up as `Unavailable`. Each retry re-checks
@@ -52,6 +52,7 @@ const CLAIM_ATTEMPTS: u32 = 3;
 pub struct DynamoRepository {
     client: Client,
     table: Arc<str>,
+    unimplemented: UnimplementedSettings,
 }
 
 impl std::fmt::Debug for DynamoRepository {
@@ -64,19 +65,37 @@ impl std::fmt::Debug for DynamoRepository {
 
 impl DynamoRepository {
     /// A repository on `table_name`, through a client built elsewhere.
+    /// Its [`migrate`](Self::migrate) applies every table setting or fails,
+    /// as AWS needs; see [`Self::with_unimplemented_settings`] for an
+    /// emulator.
     pub fn new(client: Client, table_name: impl Into<String>) -> Self {
         Self {
             client,
             table: Arc::from(table_name.into()),
+            unimplemented: UnimplementedSettings::Fail,
         }
+    }
+
+    /// What [`migrate`](Self::migrate) does with a table setting the
+    /// endpoint does not implement.
+    #[must_use]
+    pub fn with_unimplemented_settings(mut self, unimplemented: UnimplementedSettings) -> Self {
+        self.unimplemented = unimplemented;
+        self
     }
 
     /// Builds the SDK client from `config` (see [`DynamoConfig::client`])
     /// and a repository on its table. Call once per process. Nothing is
     /// sent yet: credentials and the table are first used by the first
     /// call ([`PaymentRepository::ping`] checks both).
+    ///
+    /// With a custom endpoint (an emulator), [`migrate`](Self::migrate)
+    /// skips the settings it does not implement; against AWS it applies
+    /// all of them or fails.
     pub async fn connect(config: &DynamoConfig) -> Self {
-        Self::new(config.client().await, config.table_name.clone())
+        Self::new(config.client().await, config.table_name.clone()).with_unimplemented_settings(
+            UnimplementedSettings::for_endpoint(config.endpoint_url.as_deref()),
+        )
     }
 
     /// The table this repository uses.
@@ -91,11 +110,13 @@ impl DynamoRepository {
 
     /// Creates this repository's table unless it exists (the `migrate`
     /// step): [`crate::create_table_if_missing`] on its client and table.
+    /// The result names the settings left out because the endpoint does
+    /// not implement them; warn about them.
     ///
     /// # Errors
     /// As for [`crate::create_table_if_missing`].
-    pub async fn migrate(&self) -> Result<(), TableSetupError> {
-        create_table_if_missing(&self.client, &self.table).await
+    pub async fn migrate(&self) -> Result<TableSetup, TableSetupError> {
+        create_table_if_missing(&self.client, &self.table, self.unimplemented).await
     }
 
     /// A `Put` of an item that must not exist yet.

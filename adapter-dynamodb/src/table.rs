@@ -2,13 +2,16 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, IndexStatus, KeySchemaElement, KeyType,
     PointInTimeRecoverySpecification, Projection, ProjectionType, ScalarAttributeType,
-    SseSpecification, SseType, TableDescription, TableStatus,
+    SseSpecification, SseType, TableDescription, TableStatus, TimeToLiveSpecification,
+    TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 use payments_ports::DriverError;
@@ -26,6 +29,18 @@ pub enum TableSetupError {
     #[error("DynamoDB {operation} on table {table:?} failed")]
     Request {
         /// The API call that failed.
+        operation: &'static str,
+        /// The table.
+        table: String,
+        /// The SDK's error.
+        #[source]
+        source: DriverError,
+    },
+    /// The endpoint does not implement an operation the setup needs (an
+    /// emulator answering `UnknownOperationException`).
+    #[error("the DynamoDB endpoint does not implement {operation} (needed on table {table:?})")]
+    Unimplemented {
+        /// The API call the endpoint does not know.
         operation: &'static str,
         /// The table.
         table: String,
@@ -52,9 +67,68 @@ pub enum TableSetupError {
     },
 }
 
+/// Whether a setting the endpoint does not implement may be left out.
+///
+/// Emulators (DynamoDB Local, moto) implement the data plane and some of
+/// the control plane: DynamoDB Local answers `UpdateContinuousBackups`
+/// with `UnknownOperationException`. Against AWS every setting matters (a
+/// table without point-in-time recovery is a table without backups), so
+/// leaving one out is allowed only for a custom endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnimplementedSettings {
+    /// Every setting is applied, or the setup fails (AWS).
+    Fail,
+    /// A setting whose operation the endpoint does not know is skipped and
+    /// reported in [`TableSetup::skipped`] (a custom endpoint, such as an
+    /// emulator).
+    Skip,
+}
+
+impl UnimplementedSettings {
+    /// [`Skip`](Self::Skip) when a custom endpoint is configured,
+    /// [`Fail`](Self::Fail) for AWS itself.
+    pub fn for_endpoint(endpoint_url: Option<&str>) -> Self {
+        if endpoint_url.is_some() {
+            Self::Skip
+        } else {
+            Self::Fail
+        }
+    }
+}
+
+/// A table setting applied after the table exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableSetting {
+    /// Continuous backups with point-in-time recovery.
+    PointInTimeRecovery,
+    /// Time to live on `expires_at`, which deletes expired idempotency keys.
+    TimeToLive,
+}
+
+impl std::fmt::Display for TableSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::PointInTimeRecovery => "point-in-time recovery",
+            Self::TimeToLive => "time to live",
+        })
+    }
+}
+
+/// What [`create_table_if_missing`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableSetup {
+    /// The settings the endpoint does not implement, left out (only ever
+    /// non-empty with [`UnimplementedSettings::Skip`]).
+    pub skipped: Vec<TableSetting>,
+}
+
+/// The error code of an operation the endpoint does not implement.
+const UNKNOWN_OPERATION: &str = "UnknownOperationException";
+
 /// Creates the payments table unless it exists, waits until it and its
-/// index are ACTIVE, then makes sure point-in-time recovery is on. Safe to
-/// run again and concurrently.
+/// index are ACTIVE, then makes sure point-in-time recovery is on and
+/// time to live deletes expired idempotency keys. Safe to run again and
+/// concurrently.
 ///
 /// A new table has on-demand billing (no capacity to plan, nothing to
 /// throttle but the per-partition limits), server-side encryption with the
@@ -62,25 +136,58 @@ pub enum TableSetupError {
 /// projecting all attributes (so a page is one query, with no fetch per
 /// payment). An existing table is checked for the key schema and the index
 /// and otherwise left as it is (its billing and encryption are the owner's
-/// choice); only point-in-time recovery is switched on.
+/// choice); only point-in-time recovery and time to live are switched on.
+///
+/// An operation the endpoint answers with `UnknownOperationException` is
+/// skipped when `unimplemented` is [`UnimplementedSettings::Skip`], and
+/// named in the result so the caller can warn; with
+/// [`UnimplementedSettings::Fail`] it fails the setup.
 ///
 /// # Errors
 /// [`TableSetupError::Incompatible`] when a table of that name has another
-/// key schema or lacks the index; [`TableSetupError::NotActive`] after
-/// [`ACTIVE_WAIT`]; [`TableSetupError::Request`] when a call fails.
+/// key schema, lacks the index, or has time to live on another attribute;
+/// [`TableSetupError::NotActive`] after [`ACTIVE_WAIT`];
+/// [`TableSetupError::Request`] when a call fails.
 pub async fn create_table_if_missing(
     client: &Client,
     table_name: &str,
-) -> Result<(), TableSetupError> {
+    unimplemented: UnimplementedSettings,
+) -> Result<TableSetup, TableSetupError> {
     if describe(client, table_name).await?.is_none() {
         create(client, table_name).await?;
     }
     let table = wait_until_active(client, table_name).await?;
-    check_design(&table).map_err(|reason| TableSetupError::Incompatible {
-        table: table_name.to_owned(),
+    check_design(&table).map_err(|reason| incompatible(table_name, reason))?;
+    let mut setup = TableSetup::default();
+    let settings = [
+        (
+            TableSetting::PointInTimeRecovery,
+            enable_point_in_time_recovery(client, table_name).await,
+        ),
+        (
+            TableSetting::TimeToLive,
+            enable_time_to_live(client, table_name).await,
+        ),
+    ];
+    for (setting, applied) in settings {
+        match applied {
+            Ok(()) => {}
+            Err(TableSetupError::Unimplemented { .. })
+                if unimplemented == UnimplementedSettings::Skip =>
+            {
+                setup.skipped.push(setting);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(setup)
+}
+
+fn incompatible(table: &str, reason: String) -> TableSetupError {
+    TableSetupError::Incompatible {
+        table: table.to_owned(),
         reason,
-    })?;
-    enable_point_in_time_recovery(client, table_name).await
+    }
 }
 
 async fn describe(
@@ -101,6 +208,27 @@ async fn describe(
 }
 
 async fn create(client: &Client, table_name: &str) -> Result<(), TableSetupError> {
+    let created = create_request(client, table_name)?.send().await;
+    match created {
+        Ok(_) => Ok(()),
+        // Another migration created it meanwhile: as good as done.
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(CreateTableError::is_resource_in_use_exception) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(request_failed("CreateTable", table_name, error)),
+    }
+}
+
+/// The `CreateTable` request of the payments design (apart so a test can
+/// read the settings an emulator does not report, such as encryption).
+fn create_request(
+    client: &Client,
+    table_name: &str,
+) -> Result<CreateTableFluentBuilder, TableSetupError> {
     let build = |error| request_failed("CreateTable", table_name, error);
     let string_attribute = |name: &str| {
         AttributeDefinition::builder()
@@ -127,7 +255,7 @@ async fn create(client: &Client, table_name: &str) -> Result<(), TableSetupError
         )
         .build()
         .map_err(build)?;
-    let created = client
+    Ok(client
         .create_table()
         .table_name(table_name)
         .billing_mode(BillingMode::PayPerRequest)
@@ -144,21 +272,7 @@ async fn create(client: &Client, table_name: &str) -> Result<(), TableSetupError
                 .sse_type(SseType::Kms)
                 .build(),
         )
-        .deletion_protection_enabled(true)
-        .send()
-        .await;
-    match created {
-        Ok(_) => Ok(()),
-        // Another migration created it meanwhile: as good as done.
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(CreateTableError::is_resource_in_use_exception) =>
-        {
-            Ok(())
-        }
-        Err(error) => Err(request_failed("CreateTable", table_name, error)),
-    }
+        .deletion_protection_enabled(true))
 }
 
 /// Polls DescribeTable with a growing delay. The SDK's waiter starts at 20 s
@@ -261,8 +375,75 @@ async fn enable_point_in_time_recovery(
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(10));
             }
-            Err(error) => return Err(request_failed("UpdateContinuousBackups", table_name, error)),
+            Err(error) => return Err(setting_failed("UpdateContinuousBackups", table_name, error)),
         }
+    }
+}
+
+/// Turns time to live on for `expires_at` unless it is on already (DynamoDB
+/// refuses to enable it twice). Time to live on another attribute is a
+/// table of another design: it is reported and left alone.
+async fn enable_time_to_live(client: &Client, table_name: &str) -> Result<(), TableSetupError> {
+    let described = client
+        .describe_time_to_live()
+        .table_name(table_name)
+        .send()
+        .await
+        .map_err(|error| setting_failed("DescribeTimeToLive", table_name, error))?;
+    let current = described.time_to_live_description();
+    let status = current.and_then(|ttl| ttl.time_to_live_status());
+    let attribute = current.and_then(|ttl| ttl.attribute_name());
+    match status {
+        Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+            if attribute == Some(keys::EXPIRES_AT) =>
+        {
+            return Ok(());
+        }
+        Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling) => {
+            return Err(incompatible(
+                table_name,
+                format!(
+                    "time to live is on attribute {:?}; the payments design needs it on {:?}",
+                    attribute.unwrap_or_default(),
+                    keys::EXPIRES_AT
+                ),
+            ));
+        }
+        _ => {}
+    }
+    let specification = TimeToLiveSpecification::builder()
+        .enabled(true)
+        .attribute_name(keys::EXPIRES_AT)
+        .build()
+        .map_err(|error| request_failed("UpdateTimeToLive", table_name, error))?;
+    client
+        .update_time_to_live()
+        .table_name(table_name)
+        .time_to_live_specification(specification)
+        .send()
+        .await
+        .map_err(|error| setting_failed("UpdateTimeToLive", table_name, error))?;
+    Ok(())
+}
+
+/// A failed call of a table setting: [`TableSetupError::Unimplemented`]
+/// when the endpoint does not know the operation, else a failed request.
+fn setting_failed<E>(
+    operation: &'static str,
+    table: &str,
+    error: SdkError<E, HttpResponse>,
+) -> TableSetupError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if error.code() == Some(UNKNOWN_OPERATION) {
+        TableSetupError::Unimplemented {
+            operation,
+            table: table.to_owned(),
+            source: Box::new(error),
+        }
+    } else {
+        request_failed(operation, table, error)
     }
 }
 
@@ -275,5 +456,41 @@ fn request_failed(
         operation,
         table: table.to_owned(),
         source: Box::new(source),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
+
+    use super::*;
+
+    /// DynamoDB Local accepts the encryption setting but does not report
+    /// it, so the request itself is checked here.
+    #[test]
+    fn a_new_table_is_asked_for_kms_encryption_deletion_protection_and_on_demand_billing() {
+        let client = Client::from_conf(
+            aws_sdk_dynamodb::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("eu-west-1"))
+                .build(),
+        );
+
+        let request = create_request(&client, "payments").unwrap();
+
+        assert_eq!(
+            request.get_sse_specification(),
+            &Some(
+                SseSpecification::builder()
+                    .enabled(true)
+                    .sse_type(SseType::Kms)
+                    .build()
+            )
+        );
+        assert_eq!(request.get_deletion_protection_enabled(), &Some(true));
+        assert_eq!(
+            request.get_billing_mode(),
+            &Some(BillingMode::PayPerRequest)
+        );
     }
 }

@@ -5,7 +5,7 @@
 
 use std::net::TcpListener;
 
-use adapter_dynamodb::{create_table_if_missing, DynamoRepository};
+use adapter_dynamodb::{create_table_if_missing, DynamoRepository, UnimplementedSettings};
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use payments_ports::testkit::fixtures::{created, instant, organisation};
@@ -15,7 +15,9 @@ use payments_tests::dynamodb::{emulator, FreshTable};
 async fn fresh_table() -> FreshTable {
     emulator()
         .await
-        .fresh_table(|client, name| async move { create_table_if_missing(&client, &name).await })
+        .fresh_table(|client, name| async move {
+            create_table_if_missing(&client, &name, UnimplementedSettings::Skip).await
+        })
         .await
 }
 

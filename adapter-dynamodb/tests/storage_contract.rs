@@ -1,17 +1,19 @@
-//! The shared storage contract, on DynamoDB (the moto emulator): a fresh
+//! The shared storage contract, on DynamoDB (DynamoDB Local): a fresh
 //! table for every test, so tests cannot see each other's items and every
 //! emulator request stays cheap.
 
 use std::sync::Arc;
 
-use adapter_dynamodb::{create_table_if_missing, DynamoRepository};
+use adapter_dynamodb::{create_table_if_missing, DynamoRepository, UnimplementedSettings};
 use payments_ports::PaymentRepository;
 use payments_tests::dynamodb::emulator;
 
 async fn fresh_repository() -> Arc<dyn PaymentRepository> {
     let table = emulator()
         .await
-        .fresh_table(|client, name| async move { create_table_if_missing(&client, &name).await })
+        .fresh_table(|client, name| async move {
+            create_table_if_missing(&client, &name, UnimplementedSettings::Skip).await
+        })
         .await;
     Arc::new(DynamoRepository::new(table.client, table.name))
 }

@@ -1,21 +1,37 @@
-//! `create_table_if_missing`, the `migrate` step, against the emulator.
+//! `create_table_if_missing`, the `migrate` step, against DynamoDB Local.
+//!
+//! DynamoDB Local does not implement point-in-time recovery
+//! (`UpdateContinuousBackups` is an unknown operation) and accepts but does
+//! not report encryption: the first is what
+//! [`UnimplementedSettings::Skip`] exists for, the second is checked on the
+//! request in the crate's unit tests.
 
 #![allow(clippy::unwrap_used)]
 
-use adapter_dynamodb::{create_table_if_missing, TableSetupError};
+use adapter_dynamodb::{
+    create_table_if_missing, TableSetting, TableSetup, TableSetupError, UnimplementedSettings,
+};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoveryStatus,
-    ProjectionType, ScalarAttributeType, SseStatus, TableStatus,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProjectionType,
+    ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use payments_tests::dynamodb::emulator;
 
+use UnimplementedSettings::{Fail, Skip};
+
 #[tokio::test]
-async fn a_new_table_is_on_demand_encrypted_recoverable_and_indexed() {
+async fn a_new_table_is_on_demand_protected_indexed_and_expires_keys() {
     let emulator = emulator().await;
     let (client, name) = (emulator.client(), emulator.unique_table_name());
 
-    create_table_if_missing(&client, &name).await.unwrap();
+    let setup = create_table_if_missing(&client, &name, Skip).await.unwrap();
 
+    assert_eq!(
+        setup,
+        TableSetup {
+            skipped: vec![TableSetting::PointInTimeRecovery]
+        }
+    );
     let table = client
         .describe_table()
         .table_name(&name)
@@ -30,10 +46,6 @@ async fn a_new_table_is_on_demand_encrypted_recoverable_and_indexed() {
             .billing_mode_summary()
             .and_then(|billing| billing.billing_mode()),
         Some(&BillingMode::PayPerRequest)
-    );
-    assert_eq!(
-        table.sse_description().and_then(|sse| sse.status()),
-        Some(&SseStatus::Enabled)
     );
     assert_eq!(table.deletion_protection_enabled(), Some(true));
     let keys = |schema: &[KeySchemaElement]| {
@@ -61,30 +73,91 @@ async fn a_new_table_is_on_demand_encrypted_recoverable_and_indexed() {
         index.projection().and_then(|p| p.projection_type()),
         Some(&ProjectionType::All)
     );
-    let backups = client
-        .describe_continuous_backups()
+    let ttl = client
+        .describe_time_to_live()
         .table_name(&name)
         .send()
         .await
+        .unwrap()
+        .time_to_live_description
         .unwrap();
-    assert_eq!(
-        backups
-            .continuous_backups_description()
-            .and_then(|d| d.point_in_time_recovery_description())
-            .and_then(|p| p.point_in_time_recovery_status()),
-        Some(&PointInTimeRecoveryStatus::Enabled)
+    assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+    assert_eq!(ttl.attribute_name(), Some("expires_at"));
+}
+
+#[tokio::test]
+async fn against_aws_a_setting_the_endpoint_does_not_implement_fails_the_setup() {
+    let emulator = emulator().await;
+    let (client, name) = (emulator.client(), emulator.unique_table_name());
+
+    let result = create_table_if_missing(&client, &name, Fail).await;
+
+    assert!(
+        matches!(
+            &result,
+            Err(TableSetupError::Unimplemented { operation: "UpdateContinuousBackups", table, .. })
+                if table == &name
+        ),
+        "{result:?}"
     );
+}
+
+#[tokio::test]
+async fn time_to_live_on_another_attribute_is_refused_and_left_alone() {
+    let emulator = emulator().await;
+    let (client, name) = (emulator.client(), emulator.unique_table_name());
+    create_table_if_missing(&client, &name, Skip).await.unwrap();
+    let set_time_to_live = |attribute: &str, enabled: bool| {
+        client
+            .update_time_to_live()
+            .table_name(&name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(attribute)
+                    .enabled(enabled)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+    };
+    set_time_to_live("expires_at", false).await.unwrap();
+    set_time_to_live("gone_at", true).await.unwrap();
+
+    let result = create_table_if_missing(&client, &name, Skip).await;
+
+    assert!(
+        matches!(
+            &result,
+            Err(TableSetupError::Incompatible { reason, .. })
+                if reason == r#"time to live is on attribute "gone_at"; the payments design needs it on "expires_at""#
+        ),
+        "{result:?}"
+    );
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .time_to_live_description
+        .unwrap();
+    assert_eq!(ttl.attribute_name(), Some("gone_at"));
 }
 
 #[tokio::test]
 async fn creating_the_table_twice_is_fine() {
     let emulator = emulator().await;
     let (client, name) = (emulator.client(), emulator.unique_table_name());
-    create_table_if_missing(&client, &name).await.unwrap();
+    create_table_if_missing(&client, &name, Skip).await.unwrap();
 
-    let again = create_table_if_missing(&client, &name).await;
+    let again = create_table_if_missing(&client, &name, Skip).await;
 
-    assert!(again.is_ok(), "{again:?}");
+    assert_eq!(
+        again.unwrap(),
+        TableSetup {
+            skipped: vec![TableSetting::PointInTimeRecovery]
+        }
+    );
 }
 
 #[tokio::test]
@@ -113,7 +186,7 @@ async fn a_table_of_another_design_is_refused_and_left_alone() {
         .await
         .unwrap();
 
-    let result = create_table_if_missing(&client, &name).await;
+    let result = create_table_if_missing(&client, &name, Skip).await;
 
     assert!(
         matches!(&result, Err(TableSetupError::Incompatible { reason, .. }) if reason.contains("PK")),

@@ -1,4 +1,4 @@
-//! `payments` with `--store dynamodb` against the DynamoDB emulator, as an
+//! `payments` with `--store dynamodb` against DynamoDB Local, as an
 //! operator runs it: migrate (twice), seed (twice), serve.
 
 #![allow(clippy::unwrap_used)]
@@ -7,23 +7,14 @@ mod support;
 
 use payments_tests::http_table::{KEY_A, ORGANISATION_A};
 
-/// What the binary needs to reach the emulator: endpoint, table, region and
-/// (dummy) credentials through the standard AWS variables.
-fn environment(endpoint: &str, table: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("PAYMENTS_DYNAMODB_ENDPOINT", endpoint.to_owned()),
-        ("PAYMENTS_DYNAMODB_TABLE", table.to_owned()),
-        ("AWS_REGION", "eu-west-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "emulator".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "emulator".to_owned()),
-    ]
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_seed_and_serve_work_on_dynamodb() {
     let emulator = payments_tests::dynamodb::emulator().await;
     let table = emulator.unique_table_name();
-    let environment = environment(emulator.endpoint_url(), &table);
+    // What the binary needs to reach the emulator: endpoint, region and
+    // test credentials through the standard variables, and the table.
+    let mut environment = emulator.environment().to_vec();
+    environment.push(("PAYMENTS_DYNAMODB_TABLE", table));
     let envs: Vec<(&str, &str)> = environment.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     support::migrate_and_seed_twice("dynamodb", &envs);

@@ -1,5 +1,5 @@
 //! The Lambda bootstrap reads its API keys from Secrets Manager at init
-//! (moto's emulator stands in for AWS), and refuses to start without them.
+//! (moto's Secrets Manager stands in for AWS), and refuses to start without them.
 //! A loopback listener stands in for the Lambda runtime API: the
 //! bootstrap's first poll of it shows that init succeeded.
 
@@ -51,8 +51,8 @@ fn secrets_client(endpoint: &str) -> aws_sdk_secretsmanager::Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bootstrap_reads_its_keys_from_secrets_manager_at_init() {
-    let emulator = payments_tests::dynamodb::emulator().await;
-    let secret_id = format!("payments/api-keys-{}", emulator.unique_table_name());
+    let emulator = payments_tests::secrets_manager::emulator().await;
+    let secret_id = emulator.unique_secret_name();
     secrets_client(emulator.endpoint_url())
         .create_secret()
         .name(&secret_id)
@@ -87,7 +87,7 @@ async fn the_bootstrap_reads_its_keys_from_secrets_manager_at_init() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bootstrap_refuses_to_start_when_the_keys_secret_is_missing() {
-    let emulator = payments_tests::dynamodb::emulator().await;
+    let emulator = payments_tests::secrets_manager::emulator().await;
     let runtime_api = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = runtime_api.local_addr().unwrap().to_string();
 

@@ -83,10 +83,17 @@ pub async fn migrate(kind: StoreKind) -> anyhow::Result<()> {
         }
         StoreKind::Dynamodb => {
             let store = dynamodb().await;
-            store
+            let setup = store
                 .migrate()
                 .await
                 .context("creating the DynamoDB table")?;
+            for setting in setup.skipped {
+                tracing::warn!(
+                    table = store.table_name(),
+                    %setting,
+                    "the DynamoDB endpoint does not implement this table setting; left out (allowed only for a custom endpoint)"
+                );
+            }
             tracing::info!(table = store.table_name(), "DynamoDB table is active");
         }
     }

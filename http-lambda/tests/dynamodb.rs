@@ -1,4 +1,4 @@
-//! End to end on DynamoDB (the moto emulator): a payment created, read,
+//! End to end on DynamoDB (DynamoDB Local): a payment created, read,
 //! listed, updated and deleted through REST API (v1) events, the way API
 //! Gateway calls the deployed function.
 
@@ -8,7 +8,7 @@ mod support;
 
 use std::sync::Arc;
 
-use adapter_dynamodb::{create_table_if_missing, DynamoRepository};
+use adapter_dynamodb::{create_table_if_missing, DynamoRepository, UnimplementedSettings};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_lambda::PaymentsFunction;
@@ -22,7 +22,9 @@ const ID: &str = "4ee3a8d8-ca7b-4290-a52c-dd5b6165ec43";
 async fn dynamodb_function() -> PaymentsFunction {
     let table = emulator()
         .await
-        .fresh_table(|client, name| async move { create_table_if_missing(&client, &name).await })
+        .fresh_table(|client, name| async move {
+            create_table_if_missing(&client, &name, UnimplementedSettings::Skip).await
+        })
         .await;
     function(Arc::new(DynamoRepository::new(table.client, table.name)))
 }

