@@ -9,8 +9,12 @@ use crate::repository::{HistoryRequest, PageSize, PaymentRepository};
 
 type Store = Arc<dyn PaymentRepository>;
 
-/// Creates a payment and changes it `changes` times; its events in order.
-async fn with_changes(store: &Store, changes: u64) -> Vec<PaymentEvent> {
+/// Creates a payment and changes it `changes` times (its reference); its
+/// events in order. Also what the history benchmarks build.
+///
+/// # Panics
+/// When the store refuses a write.
+pub async fn with_changes(store: &Store, changes: u64) -> Vec<PaymentEvent> {
     let first = created(organisation(), instant(0, 0));
     store.create(&first).await.expect("create");
     let mut events = vec![first];
