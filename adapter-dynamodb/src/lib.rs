@@ -29,8 +29,11 @@
 //! times with backoff (the SDK's standard mode), each attempt limited to
 //! [`ATTEMPT_TIMEOUT`] and the call to [`CALL_TIMEOUT`].
 //! [`create_table_if_missing`] makes the table: on-demand billing, KMS
-//! server-side encryption, point-in-time recovery, deletion protection and
-//! the `GSI1` index.
+//! server-side encryption, point-in-time recovery, deletion protection,
+//! the `GSI1` index, and time to live on `expires_at`. Against a custom
+//! endpoint (an emulator) a setting the endpoint does not implement
+//! (DynamoDB Local: point-in-time recovery) is skipped and reported;
+//! against AWS every setting is applied or the setup fails.
 //!
 //! # Table design
 //!
@@ -39,19 +42,22 @@
 //!
 //! | item | `PK` | `SK` | other attributes |
 //! | --- | --- | --- | --- |
-//! | payment | `PAYMENT#<id>` | `PAYMENT` | `organisation_id`, `version`, `created_on`, `modified_on`, `status` (`live`), `attributes`, `GSI1PK`, `GSI1SK` |
+//! | payment | `PAYMENT#<id>` | `PAYMENT` | `organisation_id`, `version`, `created_on`, `modified_on`, `status` (`live`), `attributes`, `attributes_format`, `GSI1PK`, `GSI1SK` |
 //! | tombstone | `PAYMENT#<id>` | `PAYMENT` | `organisation_id`, `version`, `created_on`, `modified_on`, `status` (`deleted`) |
 //! | event | `PAYMENT#<id>` | `EVENT#<version, 20 digits>` | `kind`, `occurred_on`, and the payment as after the change (as a payment item, without index keys and `status`) |
-//! | idempotency key | `IDEMPOTENCY#<org>#<key>` | `IDEMPOTENCY` | `fingerprint`, `payment_id` |
+//! | idempotency key | `IDEMPOTENCY#<org>#<key>` | `IDEMPOTENCY` | `fingerprint`, `payment_id`, `first_used_on`, `expires_at` (seconds, the table's time to live) |
 //!
 //! - A payment and its history share a partition, so one consistent query
 //!   reads a history, oldest first, even after the payment is deleted.
 //! - Times are microseconds since the Unix epoch (`N`), the domain's
 //!   precision. Versions are `N`.
-//! - `attributes` is the domain's Form3 JSON in one string, so every
-//!   decimal keeps its written scale ("5.00", "2.00000") and reads back
-//!   through the domain's own validating deserialiser, and the stored form
-//!   is the one operators know from the API. A map of strings would be 13%
+//! - `attributes` is the domain's storage form
+//!   ([`StoredAttributes`](payments_domain::StoredAttributes)) as JSON in
+//!   one string, and `attributes_format` the format it was written in
+//!   (absent on release 1's items: format 0, the same members). Every
+//!   decimal keeps its written scale ("5.00", "2.00000"), and reading
+//!   checks shape only, never today's rules, so an item written under
+//!   rules since changed reads back exactly. A map of strings would be 13%
 //!   smaller but bills the same units (see below); the table never filters
 //!   or projects inside a payment.
 //! - Deleting leaves a tombstone: the id stays taken for ever, and
@@ -59,7 +65,12 @@
 //!   attributes (the deletion event has them) and the index keys.
 //! - An idempotency key names the payment it created; the payment as first
 //!   created is that payment's creation event (`EVENT#000…0`), so the key
-//!   item stays small and the replay needs no copy.
+//!   item stays small and the replay needs no copy. A key is in force for
+//!   the service's retention after `first_used_on`; a claim may replace
+//!   an expired one (the condition compares `first_used_on`), so expiry
+//!   never waits for DynamoDB's time to live, which deletes expired items
+//!   within days. Release 1's key items have no `first_used_on`: they
+//!   expire one retention after their payment's creation event.
 //! - The global secondary index `GSI1` (`GSI1PK = ORG#<org>`,
 //!   `GSI1SK = <created_on micros, 19 digits>#<id>`, projection ALL) lists an
 //!   organisation's payments in `(created_on, id)` order. Only live payments
@@ -94,9 +105,11 @@
 //!   (`attribute_not_exists(PK)`). A failed condition is told apart from
 //!   the returned item: none, deleted or another organisation's is
 //!   `NotFound`, another version is `VersionConflict { expected, actual }`.
-//! - **events**: consistent `Query`, `PK = PAYMENT#<id> AND
-//!   begins_with(SK, "EVENT#")`; none, or another organisation's, is
-//!   `NotFound`.
+//! - **events**: consistent `Query` of one page, `PK = PAYMENT#<id> AND
+//!   SK BETWEEN EVENT#<after + 1> AND EVENT#<after + size + 1>` (versions
+//!   go up by one, so that range is the page and its look-ahead), so a
+//!   page costs the same at version 9,900 as at 0; none, or another
+//!   organisation's, is `NotFound`.
 //! - **ping**: `DescribeTable`.
 //!
 //! Failures: a transaction cancelled for `TransactionConflict` (another
@@ -119,15 +132,15 @@
 //!
 //! | item | bytes | write units | consistent read units |
 //! | --- | ---: | ---: | ---: |
-//! | payment (live) | 1,553 | 2 | 1 |
-//! | creation event | 1,485 | 2 | 1 |
-//! | update event | 1,470 | 2 | 1 |
-//! | idempotency key (40-char key, 64-char fingerprint) | 225 | 1 | 1 |
+//! | payment (live) | 1,572 | 2 | 1 |
+//! | creation event | 1,504 | 2 | 1 |
+//! | update event | 1,489 | 2 | 1 |
+//! | idempotency key (40-char key, 64-char fingerprint) | 263 | 1 | 1 |
 //! | tombstone | 164 | 1 | 1 |
 //!
-//! The attributes JSON is 1,272 of the payment's bytes; the same attributes
-//! as a DynamoDB map of strings would make the item 1,350 bytes instead of
-//! 1,553: the same 2 write units and 1 read unit.
+//! The attributes JSON is 1,282 of the payment's bytes; the same attributes
+//! as a DynamoDB map of strings would make the item 1,369 bytes instead of
+//! 1,572: the same 2 write units and 1 read unit.
 //!
 //! Requests and units per operation for that payment (on-demand: write
 //! request units are 1 per KB, doubled in transactions; read units 1 per
@@ -145,7 +158,7 @@
 //! | delete | 1 `TransactWriteItems` (tombstone, event) | 10 WRU: 4 + 4, 2 to remove the index entry |
 //! | stale update or delete | 1 cancelled `TransactWriteItems` (the stored item comes back with it) | at most 10 WRU |
 //! | update or delete of an unknown payment | 1 cancelled `TransactWriteItems`, 1 `GetItem` | at most 10 WRU, 1 RRU |
-//! | events, *k* changes | 1 `Query`, consistent | 1 RRU per 4 KB: 1 for up to 2 events, 2 for up to 5 |
+//! | events, page of *n* | 1 `Query`, consistent, *n* + 1 events | 1 RRU per 4 KB: 1 for up to 2 events, 2 for up to 5, 8 for 20 |
 //! | ping | 1 `DescribeTable` | none (control plane) |
 //!
 //! A cancelled transaction is counted at the units of the writes it

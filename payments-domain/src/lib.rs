@@ -34,6 +34,18 @@
 //! Money is `rust_decimal`, never a float, and keeps the scale it was
 //! written with ("5.00" stays "5.00"). See [`PaymentAttributes`] for which
 //! attributes are required and why.
+//!
+//! # Judged on the way in, never on the way out
+//!
+//! Attributes meet today's rules once, where they come in:
+//! [`PaymentAttributesInput::validate`] for a new payment, and
+//! [`Payment::update`] for a change, which judges the members the client
+//! sends and the rules that tie them to members it leaves alone (an
+//! amount's places against the currency, an account number against its
+//! code), never what it leaves alone. Stores keep the [`storage`] form,
+//! which reads back by shape only, so a payment stored under rules that
+//! have changed since (a withdrawn currency, a longer text) reads back
+//! exactly and can still be updated.
 
 pub mod attributes;
 pub mod currency;
