@@ -55,7 +55,7 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T,
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let pointer = pointer(error.path(), error.inner());
+        let pointer = pointer(error.path());
         let inner = error.into_inner();
         match inner.classify() {
             Category::Data => Problem::validation(vec![FieldProblem {
@@ -73,9 +73,9 @@ fn malformed(error: &serde_json::Error) -> Problem {
     Problem::bad_request(format!("the body is not valid JSON: {error}"))
 }
 
-/// Turns a serde path into a JSON Pointer. For an unknown member, serde's
-/// path ends at the enclosing object, so the member's name is appended.
-pub fn pointer(path: &serde_path_to_error::Path, error: &serde_json::Error) -> String {
+/// Turns a serde path into a JSON Pointer. The path of an unknown member
+/// already ends with the member's name.
+pub fn pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut pointer = String::new();
     for segment in path {
@@ -89,9 +89,6 @@ pub fn pointer(path: &serde_path_to_error::Path, error: &serde_json::Error) -> S
             Segment::Unknown => {}
         }
     }
-    if let Some(member) = unknown_member(error) {
-        push_member(&mut pointer, &member);
-    }
     pointer
 }
 
@@ -101,12 +98,6 @@ pub fn push_member(pointer: &mut String, name: &str) {
     pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
 }
 
-fn unknown_member(error: &serde_json::Error) -> Option<String> {
-    let text = error.to_string();
-    let rest = text.strip_prefix("unknown field `")?;
-    Some(rest[..rest.find('`')?].to_owned())
-}
-
 /// serde's message without its " at line L column C" tail, which points into
 /// the body the client already has by pointer.
 pub fn message(error: &serde_json::Error) -> String {
@@ -114,5 +105,52 @@ pub fn message(error: &serde_json::Error) -> String {
     match text.find(" at line ") {
         Some(end) => text[..end].to_owned(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Party {
+        name: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Document {
+        party: Option<Party>,
+        parties: Option<Vec<Party>>,
+    }
+
+    fn pointer_of(json: &str) -> String {
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        let error = serde_path_to_error::deserialize::<_, Document>(&mut deserializer)
+            .expect_err("refused");
+        pointer(error.path())
+    }
+
+    #[test]
+    fn an_unknown_member_is_pointed_at_once() {
+        assert_eq!(pointer_of(r#"{"colour": "red"}"#), "/colour");
+        assert_eq!(pointer_of(r#"{"party": {"shoe": 1}}"#), "/party/shoe");
+        assert_eq!(
+            pointer_of(r#"{"parties": [{}, {"shoe": 1}]}"#),
+            "/parties/1/shoe"
+        );
+        assert_eq!(pointer_of(r#"{"party": {"party": 1}}"#), "/party/party");
+    }
+
+    #[test]
+    fn an_unknown_member_of_a_parsed_value_is_pointed_at_once() {
+        let value = serde_json::json!({ "party": { "a/b~c": 1 } });
+        let error = serde_path_to_error::deserialize::<_, Document>(value).expect_err("refused");
+        assert_eq!(pointer(error.path()), "/party/a~1b~0c");
     }
 }

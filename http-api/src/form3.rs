@@ -328,8 +328,12 @@ fn patch_attributes(
         return None;
     };
     let mut at = "/data/attributes".to_owned();
+    let before = problems.len();
     nulls(&value, &mut at, problems);
+    // A patch of nulls alone is already refused, member by member.
+    let nulls_found = problems.len() > before;
     match serde_path_to_error::deserialize::<_, PaymentAttributesInput>(value) {
+        Ok(patch) if patch.is_empty() && nulls_found => None,
         Ok(patch) if patch.is_empty() => {
             problems.push(field(
                 "/data/attributes",
@@ -339,10 +343,7 @@ fn patch_attributes(
         }
         Ok(patch) => Some(patch),
         Err(error) => {
-            let pointer = format!(
-                "/data/attributes{}",
-                body::pointer(error.path(), error.inner())
-            );
+            let pointer = format!("/data/attributes{}", body::pointer(error.path()));
             problems.push(field(&pointer, body::message(error.inner())));
             None
         }
