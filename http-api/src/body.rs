@@ -1,12 +1,17 @@
 //! Reading request bodies: no body is a 400, a body that is not JSON by its
-//! content type a 415, malformed JSON a 400, and JSON that does not fit the
-//! contract a 422 with a JSON Pointer to the offending member.
+//! content type a 415, malformed JSON a 400 (whatever comes before the
+//! syntax error), an object that names a member twice a 422 at the second
+//! one, and JSON that does not fit the contract a 422 with a JSON Pointer to
+//! the offending member.
+
+use std::collections::HashSet;
+use std::fmt;
 
 use axum::extract::rejection::BytesRejection;
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, StatusCode};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::error::Category;
 
 use crate::problem::{FieldProblem, Problem};
@@ -53,6 +58,7 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T,
     if !is_json(headers) {
         return Err(Problem::unsupported_media_type());
     }
+    check_document(body)?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let pointer = pointer(error.path());
@@ -67,6 +73,108 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T,
     })?;
     deserializer.end().map_err(|error| malformed(&error))?;
     Ok(value)
+}
+
+/// Reads the whole document once for what no target type can see: that it
+/// is JSON at all, so a syntax error is a 400 even after members the type
+/// would refuse, and that no object names a member twice (serde keeps the
+/// last of them in a map, and a struct refuses them with a message of its
+/// own), a 422 at the first repeat.
+fn check_document(body: &[u8]) -> Result<(), Problem> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let mut repeated = None;
+    Walk {
+        at: String::new(),
+        repeated: &mut repeated,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|()| deserializer.end())
+    .map_err(|error| malformed(&error))?;
+    match repeated {
+        Some(pointer) => Err(Problem::validation(vec![FieldProblem {
+            pointer,
+            detail: "appears more than once in its object; send each member once".to_owned(),
+        }])),
+        None => Ok(()),
+    }
+}
+
+/// One value of the document at pointer `at`; remembers the first member
+/// named twice in an object.
+struct Walk<'a> {
+    at: String,
+    repeated: &'a mut Option<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+        let mut index = 0_usize;
+        loop {
+            let at = format!("{}/{index}", self.at);
+            let item = Walk {
+                at,
+                repeated: &mut *self.repeated,
+            };
+            if items.next_element_seed(item)?.is_none() {
+                return Ok(());
+            }
+            index += 1;
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(name) = members.next_key::<String>()? {
+            let mut at = self.at.clone();
+            push_member(&mut at, &name);
+            if !seen.insert(name) && self.repeated.is_none() {
+                *self.repeated = Some(at.clone());
+            }
+            members.next_value_seed(Walk {
+                at,
+                repeated: &mut *self.repeated,
+            })?;
+        }
+        Ok(())
+    }
 }
 
 fn malformed(error: &serde_json::Error) -> Problem {
@@ -113,6 +221,36 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
+
+    /// The status and the error pointers of the problem with `body`.
+    fn problem_of(body: &str) -> Option<(u16, Vec<String>)> {
+        check_document(body.as_bytes()).err().map(|problem| {
+            let pointers = problem.errors().iter().map(|e| e.pointer.clone()).collect();
+            (problem.status().as_u16(), pointers)
+        })
+    }
+
+    #[test]
+    fn a_member_named_twice_is_422_at_the_repeat() {
+        assert_eq!(
+            problem_of(
+                r#"{"data": {"attributes": {"reference": "first", "reference": "second"}}}"#
+            ),
+            Some((422, vec!["/data/attributes/reference".to_owned()]))
+        );
+        assert_eq!(
+            problem_of(r#"[{"a": 1}, {"b": 1, "b": 2}]"#),
+            Some((422, vec!["/1/b".to_owned()]))
+        );
+        assert_eq!(problem_of(r#"{"a": {"b": 1}, "b": {"a": 1}}"#), None);
+    }
+
+    #[test]
+    fn a_syntax_error_is_400_whatever_comes_before_it() {
+        assert_eq!(problem_of(r#"{"zzz": 1, "#), Some((400, vec![])));
+        assert_eq!(problem_of(&"[".repeat(200)), Some((400, vec![])));
+        assert_eq!(problem_of(r#"{"a": 1, "a": 2"#), Some((400, vec![])));
+    }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -317,6 +317,9 @@ pub fn steps() -> Vec<Step> {
         Step::new("malformed JSON is 400", Method::POST, "/v1/payments")
             .raw_body("{\"data\": {", Some("application/json"))
             .problem(S::BAD_REQUEST, "bad-request"),
+        Step::new("a syntax error is 400 even after a member the contract refuses", Method::POST, "/payments")
+            .raw_body("{\"zzz\": 1, ", Some("application/json"))
+            .problem(S::BAD_REQUEST, "bad-request"),
         Step::new("a body over 64 KiB is 413", Method::POST, "/payments")
             .raw_body(&format!("{{\"paymentDescription\": \"{}\"}}", "x".repeat(70_000)), Some("application/json"))
             .problem(S::PAYLOAD_TOO_LARGE, "payload-too-large"),
@@ -337,6 +340,9 @@ pub fn steps() -> Vec<Step> {
         Step::new("an update at a stale version is 409", Method::PATCH, one.clone())
             .json(&json!({ "data": { "id": SAMPLE_ID, "version": 0, "attributes": { "reference": "stale" } } }))
             .problem(S::CONFLICT, "conflict"),
+        Step::new("an update naming a member twice is 422 and changes nothing", Method::PATCH, one.clone())
+            .raw_body(&format!(r#"{{"data": {{"id": "{SAMPLE_ID}", "version": 1, "attributes": {{"reference": "first", "reference": "second"}}}}}}"#), Some("application/json"))
+            .invalid("/data/attributes/reference", "more than once"),
         Step::new("an update cannot remove an attribute", Method::PATCH, one.clone())
             .json(&json!({ "data": { "id": SAMPLE_ID, "version": 1, "attributes": { "reference": null } } }))
             .invalid("/data/attributes/reference", "cannot be removed"),
