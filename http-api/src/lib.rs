@@ -43,9 +43,12 @@
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::from_fn;
+use axum::middleware::{from_fn, map_response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
+use http::HeaderValue;
 use payments_ports::PaymentService;
 
 mod access_log;
@@ -123,5 +126,18 @@ pub fn router(state: ApiState) -> Router {
         .layer(from_fn(base_path::middleware))
         .layer(from_fn(access_log::middleware))
         .layer(from_fn(request_id::middleware))
+        .layer(map_response(not_kept_not_sniffed))
         .with_state(state)
+}
+
+/// Every answer may hold payment data, or a problem about it: no cache
+/// keeps it (`Cache-Control: no-store`, unless a handler chose otherwise)
+/// and no browser guesses another type for it (`nosniff`).
+async fn not_kept_not_sniffed(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers
+        .entry(CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
 }

@@ -326,8 +326,14 @@ pub fn steps() -> Vec<Step> {
         // Form3 read, scoped by organisation.
         Step::get("the sample reads back string for string", &one)
             .equals("/data/attributes", sample_attributes.clone())
-            .expect_header("etag", HeaderCheck::Equals("\"0\"")),
-        Step::get("another organisation's payment is 404", &one).key(Some(KEY_B)).problem(S::NOT_FOUND, "not-found"),
+            .expect_header("etag", HeaderCheck::Equals("\"0\""))
+            .expect_header("cache-control", HeaderCheck::Equals("no-store"))
+            .expect_header("x-content-type-options", HeaderCheck::Equals("nosniff")),
+        Step::get("another organisation's payment is 404", &one)
+            .key(Some(KEY_B))
+            .problem(S::NOT_FOUND, "not-found")
+            .expect_header("cache-control", HeaderCheck::Equals("no-store"))
+            .expect_header("x-content-type-options", HeaderCheck::Equals("nosniff")),
         Step::get("an id that is not a UUID is 404", "/v1/payments/not-a-uuid").problem(S::NOT_FOUND, "not-found"),
         // Form3 update.
         Step::new("an update at the current version changes only what it gives", Method::PATCH, one.clone())
