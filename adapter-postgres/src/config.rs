@@ -102,7 +102,10 @@ impl PostgresConfig {
         })
     }
 
-    /// The URL with its password replaced by `***`, for logs.
+    /// The URL with every secret in it replaced by `***`, for logs: the
+    /// password of the user info, and the value of each query parameter
+    /// whose name speaks of a secret (`password`, `sslpassword`, any name
+    /// holding `pass`, `secret`, `token` or `key`).
     pub fn redacted_url(&self) -> String {
         redact_password(&self.url)
     }
@@ -133,21 +136,49 @@ where
     }
 }
 
-/// Replaces the password of `scheme://user:password@host/...` with `***`.
+/// Replaces the secrets of a `scheme://user:password@host/db?name=value`
+/// URL with `***`: the user info's password and the values of query
+/// parameters named like secrets. What is not a URL is hidden whole.
 fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+        return "***".to_owned();
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
     // The last `@` ends the user info: a password may itself hold an `@`.
-    let Some((user_info, host)) = authority.rsplit_once('@') else {
-        return url.to_owned();
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
     };
-    match user_info.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
-        None => url.to_owned(),
+    let (path, query) = match tail.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (tail, None),
+    };
+    let mut redacted = format!("{scheme}://{authority}{path}");
+    if let Some(query) = query {
+        // A fragment has no meaning to libpq; it goes with the query.
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|parameter| match parameter.split_once('=') {
+                Some((name, _value)) if names_a_secret(name) => format!("{name}=***"),
+                _ => parameter.to_owned(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&parameters.join("&"));
     }
+    redacted
+}
+
+/// Whether a query parameter's name says its value is a secret.
+fn names_a_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["pass", "secret", "token", "key"]
+        .iter()
+        .any(|word| name.contains(word))
 }
 
 /// Why the configuration cannot be used. Raised at start-up, before any
@@ -274,5 +305,24 @@ mod tests {
             shown.contains("postgres://app:***@db:5432/payments?sslmode=require"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn secrets_in_the_query_are_hidden_too() {
+        let redacted = |url: &str| PostgresConfig::new(url).redacted_url();
+
+        assert_eq!(
+            redacted("postgres://app@db/payments?password=S3cret&sslmode=require"),
+            "postgres://app@db/payments?password=***&sslmode=require"
+        );
+        assert_eq!(
+            redacted("postgres://db/payments?user=app&PASSWORD=S3cret&sslpassword=k3y&sslkey=/k"),
+            "postgres://db/payments?user=app&PASSWORD=***&sslpassword=***&sslkey=***"
+        );
+        assert_eq!(
+            redacted("postgres://app:p@ss@db/payments?password=S3cret"),
+            "postgres://app:***@db/payments?password=***"
+        );
+        assert_eq!(redacted("host=db password=S3cret"), "***");
     }
 }
