@@ -47,6 +47,18 @@ pub enum ApiKeysError {
         /// 1-based position of the entry in the list.
         position: usize,
     },
+    /// A key is listed twice (for one organisation or two): which one was
+    /// meant cannot be told, so the list is refused.
+    #[error("API key entries {first} and {second} have the same key; list each key once")]
+    Repeated {
+        /// 1-based position of the first entry with the key.
+        first: usize,
+        /// 1-based position of the entry that repeats it.
+        second: usize,
+    },
+    /// [`ApiKeys::insert`] was given a key it already holds.
+    #[error("the API key is already known")]
+    AlreadyKnown,
     /// The organisation of an entry is not a UUID.
     #[error("API key entry {position}: {message}")]
     Organisation {
@@ -70,7 +82,7 @@ impl ApiKeys {
     ///
     /// # Errors
     /// When the key is shorter than [`ApiKeys::MIN_KEY_LEN`] or holds
-    /// spaces, control characters, `:` or `,`.
+    /// spaces, control characters, `:` or `,`, or is already known.
     pub fn insert(&mut self, key: &str, organisation: OrganisationId) -> Result<(), ApiKeysError> {
         let safe = key.len() >= Self::MIN_KEY_LEN
             && key
@@ -81,18 +93,24 @@ impl ApiKeys {
                 position: self.organisations.len() + 1,
             });
         }
-        self.organisations.insert(digest(key), organisation);
-        Ok(())
+        match self.organisations.entry(digest(key)) {
+            std::collections::hash_map::Entry::Occupied(_) => Err(ApiKeysError::AlreadyKnown),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(organisation);
+                Ok(())
+            }
+        }
     }
 
     /// Reads `key1:org-uuid1,key2:org-uuid2` (the `PAYMENTS_API_KEYS`
     /// format). Errors name the entry by position, never the key.
     ///
     /// # Errors
-    /// When an entry is malformed, its key weak, or its organisation not a
-    /// UUID.
+    /// When an entry is malformed, its key weak, its organisation not a
+    /// UUID, or its key listed before.
     pub fn parse(list: &str) -> Result<Self, ApiKeysError> {
         let mut keys = Self::new();
+        let mut positions = HashMap::new();
         for (index, entry) in list
             .split(',')
             .map(str::trim)
@@ -105,8 +123,15 @@ impl ApiKeys {
                 .ok_or(ApiKeysError::Malformed { position })?;
             let organisation = OrganisationId::parse(organisation.trim())
                 .map_err(|message| ApiKeysError::Organisation { position, message })?;
+            if let Some(&first) = positions.get(&digest(key.trim())) {
+                return Err(ApiKeysError::Repeated {
+                    first,
+                    second: position,
+                });
+            }
             keys.insert(key.trim(), organisation)
                 .map_err(|_| ApiKeysError::WeakKey { position })?;
+            positions.insert(digest(key.trim()), position);
         }
         Ok(keys)
     }
@@ -186,6 +211,38 @@ mod tests {
             assert!(message.contains(expected), "{list}: {message}");
             assert!(!message.contains("secret-key"), "the key leaked: {message}");
         }
+    }
+
+    #[test]
+    fn a_key_listed_twice_is_refused_naming_both_entries() {
+        let other = "2a8cbd4e-02f7-4d4f-8d2e-9a6c3b7a1f10";
+        let list = format!(
+            "alpha-key-0123456789:{ORG},beta-key-0123456789:{ORG},alpha-key-0123456789:{other}"
+        );
+
+        let error = ApiKeys::parse(&list).unwrap_err();
+
+        assert!(
+            matches!(
+                error,
+                ApiKeysError::Repeated {
+                    first: 1,
+                    second: 3
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "API key entries 1 and 3 have the same key; list each key once"
+        );
+        let mut keys = ApiKeys::new();
+        keys.insert("alpha-key-0123456789", ORG.parse().unwrap())
+            .unwrap();
+        assert!(matches!(
+            keys.insert("alpha-key-0123456789", other.parse().unwrap()),
+            Err(ApiKeysError::AlreadyKnown)
+        ));
     }
 
     #[test]
