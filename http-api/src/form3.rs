@@ -2,7 +2,7 @@
 //! `{"data": ..., "links": ...}` documents).
 
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
@@ -20,6 +20,7 @@ use crate::errors;
 use crate::idempotency;
 use crate::keys::Caller;
 use crate::pagination::{self, ListLinks};
+use crate::path_id::PathId;
 use crate::problem::{FieldProblem, Problem};
 use crate::ApiState;
 
@@ -230,20 +231,15 @@ fn created_response(created: &CreatedPayment) -> Response {
     response
 }
 
-/// A path id that is not a UUID names no payment: 404, like an unknown one.
-fn path_id(id: &str) -> Result<PaymentId, Problem> {
-    PaymentId::parse(id).map_err(|_| Problem::not_found("no such payment"))
-}
-
 /// `GET /v1/payments/{id}`.
 pub async fn fetch(
     State(state): State<ApiState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, Problem> {
     let payment = state
         .service
-        .fetch_payment(caller.organisation_id, path_id(&id)?)
+        .fetch_payment(caller.organisation_id, id)
         .await
         .map_err(|error| errors::fetch(&error))?;
     Ok(payment_response(StatusCode::OK, &payment))
@@ -355,11 +351,10 @@ fn patch_attributes(
 pub async fn update(
     State(state): State<ApiState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let id = path_id(&id)?;
     let body = body::bytes(body)?;
     let document: UpdateDocument = body::json(&headers, &body)?;
     let data = document.data;
@@ -400,10 +395,9 @@ pub async fn update(
 pub async fn delete(
     State(state): State<ApiState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    let id = path_id(&id)?;
     let mut version = None;
     for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match name.as_ref() {
@@ -464,10 +458,9 @@ struct EventsDocument {
 pub async fn events(
     State(state): State<ApiState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    let id = path_id(&id)?;
     let request = pagination::history_request(query.as_deref())?;
     let page = state
         .service

@@ -60,6 +60,7 @@ mod idempotency;
 mod keys;
 mod operations;
 mod pagination;
+mod path_id;
 mod problem;
 mod recorder;
 mod request_id;

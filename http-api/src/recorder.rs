@@ -2,7 +2,7 @@
 //! with a timestamp, a description, a currency and an amount.
 
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
@@ -18,6 +18,7 @@ use crate::errors;
 use crate::idempotency;
 use crate::keys::Caller;
 use crate::pagination::{self, ListLinks};
+use crate::path_id::PathId;
 use crate::problem::{FieldProblem, Problem};
 use crate::ApiState;
 
@@ -204,9 +205,8 @@ fn created_response(created: &CreatedPayment) -> Result<Response, Problem> {
 pub async fn fetch(
     State(state): State<ApiState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, Problem> {
-    let id = PaymentId::parse(&id).map_err(|_| Problem::not_found("no such payment"))?;
     let payment = state
         .service
         .fetch_payment(caller.organisation_id, id)

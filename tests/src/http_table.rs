@@ -335,6 +335,9 @@ pub fn steps() -> Vec<Step> {
             .expect_header("cache-control", HeaderCheck::Equals("no-store"))
             .expect_header("x-content-type-options", HeaderCheck::Equals("nosniff")),
         Step::get("an id that is not a UUID is 404", "/v1/payments/not-a-uuid").problem(S::NOT_FOUND, "not-found"),
+        Step::get("an id whose escapes are not UTF-8 is 404", "/v1/payments/%FF").problem(S::NOT_FOUND, "not-found"),
+        Step::get("an overlong-encoded id is 404", "/v1/payments/%C0%AE%C0%AE").problem(S::NOT_FOUND, "not-found"),
+        Step::get("the recorder's read of an undecodable id is 404", "/payments/%FF").problem(S::NOT_FOUND, "not-found"),
         // Form3 update.
         Step::new("an update at the current version changes only what it gives", Method::PATCH, one.clone())
             .json(&json!({ "data": { "id": SAMPLE_ID, "version": 0, "attributes": { "reference": "Piano lessons, January" } } }))
