@@ -24,6 +24,13 @@ const CURSOR_VERSION: &str = "p1";
 /// history's or the other way round.
 const HISTORY_CURSOR: &str = "e1";
 
+/// The instants a listing cursor may hold: years 1 to 9999, what an RFC
+/// 3339 timestamp can write and every store can hold (PostgreSQL's range
+/// ends at 4713 BC). The clock gives nothing outside it, so a cursor
+/// outside it was not issued here.
+const CURSOR_MICROS: std::ops::RangeInclusive<i64> =
+    -62_135_596_800_000_000..=253_402_300_799_999_999;
+
 /// Encodes a page position as an opaque token. Clients must treat it as
 /// opaque; it is validated when it comes back, so a damaged token is a 400,
 /// and it cannot reach another organisation's payments because every
@@ -54,6 +61,7 @@ pub fn decode_cursor(token: &str) -> Result<PageCursor, Problem> {
     let created_on = micros
         .parse::<i64>()
         .ok()
+        .filter(|m| CURSOR_MICROS.contains(m))
         .and_then(|m| Timestamp::from_unix_micros(m).ok())
         .ok_or_else(invalid)?;
     let id = PaymentId::from_uuid(uuid::Uuid::try_parse(id).map_err(|_| invalid())?);
@@ -242,6 +250,8 @@ mod tests {
             URL_SAFE_NO_PAD.encode("p1.12.not-a-uuid"),
             URL_SAFE_NO_PAD.encode("p0.12.4ee3a8d8ca7b4290a52cdd5b6165ec43"),
             URL_SAFE_NO_PAD.encode("p1.x.4ee3a8d8ca7b4290a52cdd5b6165ec43"),
+            URL_SAFE_NO_PAD.encode("p1.-62135596800000001.4ee3a8d8ca7b4290a52cdd5b6165ec43"),
+            URL_SAFE_NO_PAD.encode("p1.253402300800000000.4ee3a8d8ca7b4290a52cdd5b6165ec43"),
             format!("{good}AA"),
         ];
         for token in cases {

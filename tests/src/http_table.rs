@@ -459,6 +459,11 @@ pub fn steps() -> Vec<Step> {
         Step::get("another organisation lists only its own", "/payments").key(Some(KEY_B)).expect("/data", Length(1)),
         Step::get("page[size] above 100 is 400", "/v1/payments?page%5Bsize%5D=101").problem(S::BAD_REQUEST, "bad-request"),
         Step::get("a damaged cursor is 400", "/v1/payments?page%5Bafter%5D=garbage").problem(S::BAD_REQUEST, "bad-request"),
+        // Well formed, but about 5000 BC: PostgreSQL cannot hold it (it was a 500).
+        Step::get("a cursor before any store's time is 400", "/v1/payments?page%5Bafter%5D=cDEuLTIyMDAwMDAwMDAwMDAwMDAwMC40ZWUzYThkOGNhN2I0MjkwYTUyY2RkNWI2MTY1ZWM0Mw")
+            .problem(S::BAD_REQUEST, "bad-request")
+            .equals("/detail", json!("page[after] is not a cursor this API issued")),
+        Step::get("a cursor at the first instant of year 1 is read", "/v1/payments?page%5Bafter%5D=cDEuLTYyMTM1NTk2ODAwMDAwMDAwLjRlZTNhOGQ4Y2E3YjQyOTBhNTJjZGQ1YjYxNjVlYzQz").status(S::OK),
         // Delete and history.
         Step::new("a delete at a stale version is 409", Method::DELETE, format!("{one}?version=0")).problem(S::CONFLICT, "conflict"),
         Step::new("a delete without a version is 400", Method::DELETE, one.clone()).problem(S::BAD_REQUEST, "bad-request"),
