@@ -4,9 +4,34 @@ use std::fmt;
 
 /// Free text a client supplied (a name, an address, a reference): any
 /// Unicode, kept exactly as written, between 1 and `max` characters, with no
-/// control characters (they break logs and downstream files).
+/// control characters (they break logs and downstream files) and nothing
+/// that makes text display as other than it is: no bidirectional controls
+/// (U+202E would show `txt.exe` as `exe.txt`), no zero-width or invisible
+/// characters, no line or paragraph separators, no byte-order mark and no
+/// noncharacters. Such text is refused, never cleaned: what is stored is
+/// what was sent.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Text(String);
+
+/// What kind of character `c` is, when it is one free text must not hold
+/// because it changes how the text displays without showing itself.
+fn hidden(c: char) -> Option<&'static str> {
+    match c {
+        '\u{061C}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => Some("a bidirectional control"),
+        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{180E}' => {
+            Some("an invisible character")
+        }
+        '\u{FEFF}' => Some("a byte-order mark"),
+        '\u{2028}' | '\u{2029}' => Some("a line or paragraph separator"),
+        '\u{FDD0}'..='\u{FDEF}' => Some("a noncharacter"),
+        _ if u32::from(c) & 0xFFFE == 0xFFFE => Some("a noncharacter"),
+        _ => None,
+    }
+}
 
 impl Text {
     /// Checks `text` against the rules above.
@@ -24,6 +49,16 @@ impl Text {
         }
         if text.chars().any(char::is_control) {
             return Err("must not contain control characters".to_owned());
+        }
+        if let Some((position, c, kind)) = text
+            .chars()
+            .enumerate()
+            .find_map(|(i, c)| hidden(c).map(|kind| (i + 1, c, kind)))
+        {
+            return Err(format!(
+                "must not contain U+{:04X} ({kind}), found at character {position}",
+                u32::from(c)
+            ));
         }
         Ok(Self(text.to_owned()))
     }
@@ -262,6 +297,50 @@ mod tests {
             let err = Text::parse(text, 5).unwrap_err();
             assert!(err.contains(expected), "{text:?}: {err}");
         }
+    }
+
+    #[test]
+    fn text_that_would_display_as_something_else_is_rejected_naming_the_code_point() {
+        let cases = [
+            (
+                "invoice\u{202E}fdp.exe",
+                "U+202E (a bidirectional control), found at character 8",
+            ),
+            (
+                "a\u{2067}b",
+                "U+2067 (a bidirectional control), found at character 2",
+            ),
+            (
+                "\u{200B}Alice",
+                "U+200B (an invisible character), found at character 1",
+            ),
+            (
+                "Bob\u{200D}",
+                "U+200D (an invisible character), found at character 4",
+            ),
+            (
+                "\u{FEFF}ref",
+                "U+FEFF (a byte-order mark), found at character 1",
+            ),
+            (
+                "line\u{2028}two",
+                "U+2028 (a line or paragraph separator), found at character 5",
+            ),
+            ("x\u{FDD0}", "U+FDD0 (a noncharacter), found at character 2"),
+            (
+                "x\u{1FFFF}",
+                "U+1FFFF (a noncharacter), found at character 2",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                Text::parse(text, 255).unwrap_err(),
+                format!("must not contain {expected}"),
+                "{text:?}"
+            );
+        }
+        // Right-to-left scripts need no controls to display right.
+        assert!(Text::parse("محمد \u{05D0}\u{05D1}", 255).is_ok());
     }
 
     #[test]

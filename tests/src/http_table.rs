@@ -391,6 +391,8 @@ pub fn steps() -> Vec<Step> {
             .invalid_all(&[("/paymentTimestamp", "is required"), ("/paymentDescription", "is required"), ("/amount", "is required")]),
         Step::post("a negative amount and a bad timestamp are both reported", "/payments", &json!({ "paymentTimestamp": "yesterday", "paymentDescription": "Gym", "currency": "USD", "amount": -5 }))
             .invalid_all(&[("/amount", "greater than zero"), ("/paymentTimestamp", "RFC 3339")]),
+        Step::post("a description that would display reversed is 422", "/payments", &json!({ "paymentTimestamp": "2024-08-01T12:34:56Z", "paymentDescription": "Gym\u{202E}exe.txt", "currency": "USD", "amount": 500 }))
+            .invalid("/paymentDescription", "U+202E (a bidirectional control)"),
         Step::post("an unknown recorder field is 422", "/payments", &json!({ "paymentTimestamp": "2024-08-01T12:34:56Z", "paymentDescription": "Gym", "currency": "USD", "amount": 500, "tip": 5 }))
             .invalid("/tip", "unknown field"),
         Step::new("an empty recorder body is 400", Method::POST, "/payments").raw_body("", None).problem(S::BAD_REQUEST, "bad-request"),
