@@ -85,3 +85,41 @@ async fn without_configured_keys_serve_prints_one_usable_key() {
         "the generated key is printed once, never logged"
     );
 }
+
+/// A body announced past the transport's own limit (128 KiB, twice the
+/// API's) is answered by the API like any other: problem+json, a request
+/// id, one access line. It was a bare `text/plain` from the transport.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_past_the_transport_limit_is_a_problem_with_a_request_id_and_a_log_line() {
+    let server = support::serve(&[], &[("PAYMENTS_API_KEYS", &api_keys_setting())]).await;
+
+    let response = reqwest::Client::new()
+        .post(format!("{}/payments", server.base))
+        .header("x-api-key", http_table::KEY_A)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 300 * 1024])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response.headers()["content-type"].clone();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let problem: serde_json::Value = response.json().await.unwrap();
+    let (_, stdout, _) = server.terminate().await;
+
+    assert_eq!(status, 413);
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(problem["type"], "/problems/payload-too-large");
+    assert_eq!(problem["request_id"], request_id.as_str());
+    let access: Vec<serde_json::Value> = stdout
+        .iter()
+        .filter(|line| line.contains("\"payments::access\""))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(access.len(), 1, "{stdout:?}");
+    assert_eq!(access[0]["fields"]["status"], 413);
+    assert_eq!(access[0]["fields"]["request_id"], request_id.as_str());
+}

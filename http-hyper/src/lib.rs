@@ -18,7 +18,10 @@
 //! - a **header-read timeout**: a connection that does not deliver a complete
 //!   request head in time is closed (slowloris protection, and the idle
 //!   timeout for HTTP/1 keep-alive connections);
-//! - a **request body limit**: larger bodies get `413 Payload Too Large`;
+//! - a **request body limit**: the service reads at most that much of a
+//!   body, and answers `413 Payload Too Large` itself past it (with its own
+//!   error format and logging), whether the body is chunked or announced by
+//!   `Content-Length`;
 //! - **graceful shutdown**: when the `shutdown` future completes the listener
 //!   is closed, requests in flight finish, and connections still open after
 //!   the grace period are dropped.

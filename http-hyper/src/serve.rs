@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
+use http_body_util::Limited;
 use hyper::body::{Body, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::task::{JoinError, JoinSet};
-use tower::BoxError;
-use tower_http::limit::RequestBodyLimit;
+use tower::{BoxError, ServiceExt as _};
 use tracing::{debug, error, info, warn, Instrument as _};
 
 use crate::connection::serve_connection;
@@ -26,8 +26,14 @@ use crate::ServeConfig;
 /// yields an error that wraps [`http_body_util::LengthLimitError`], which
 /// axum's body extractors answer with 413.
 ///
+/// Every request reaches the service, even one whose `Content-Length`
+/// already exceeds the cap: the service answers the 413 itself (for the
+/// payments Router: problem+json with a request id, and an access-log
+/// line), and the cap still bounds what one request can make the server
+/// hold.
+///
 /// [`http_body_util::LengthLimitError`]: https://docs.rs/http-body-util/0.1/http_body_util/struct.LengthLimitError.html
-pub type RequestBody = tower_http::body::Limited<Incoming>;
+pub type RequestBody = Limited<Incoming>;
 
 /// How long to pause after an accept error that is not the peer's fault.
 ///
@@ -76,7 +82,10 @@ where
     let local_addr = listener.local_addr()?;
     info!(%local_addr, "listening");
 
-    let service = RequestBodyLimit::new(service, config.request_body_limit);
+    let limit = config.request_body_limit;
+    let service = service.map_request(move |request: Request<Incoming>| {
+        request.map(|body| Limited::new(body, limit))
+    });
     let builder = Arc::new(connection_builder(config));
     let graceful = GracefulShutdown::new();
     // Owning the connection tasks lets shutdown drop the ones that outlive
