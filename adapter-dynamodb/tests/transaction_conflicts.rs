@@ -16,7 +16,7 @@ use adapter_dynamodb::DynamoRepository;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use payments_ports::testkit::fixtures::{created, instant, organisation};
 use payments_ports::{CreateError, PaymentRepository, StoreError};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use payments_tests::stand_in::Connection;
 use tokio::net::TcpListener;
 
 /// DynamoDB's answer when a transaction clashed with another.
@@ -39,45 +39,26 @@ async fn stand_in(conflicts: usize) -> StandIn {
             let (stream, _) = listener.accept().await.unwrap();
             let counter = Arc::clone(&counter);
             tokio::spawn(async move {
-                let mut stream = BufReader::new(stream);
+                let mut connection = Connection::new(stream);
                 // One request after another on a kept-alive connection.
-                loop {
-                    let (mut length, mut target) = (0, String::new());
-                    loop {
-                        let mut line = String::new();
-                        if stream.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let line = line.trim_end().to_ascii_lowercase();
-                        if line.is_empty() {
-                            break;
-                        }
-                        if let Some(value) = line.strip_prefix("content-length:") {
-                            length = value.trim().parse().unwrap();
-                        }
-                        if let Some(value) = line.strip_prefix("x-amz-target:") {
-                            value.trim().clone_into(&mut target);
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    stream.read_exact(&mut body).await.unwrap();
-                    assert_eq!(target, "dynamodb_20120810.transactwriteitems");
+                while let Some(request) = connection.next_request().await {
+                    assert_eq!(
+                        request.header("x-amz-target"),
+                        Some("DynamoDB_20120810.TransactWriteItems")
+                    );
                     let sent = counter.fetch_add(1, Ordering::SeqCst);
                     let (status, answer) = if sent < conflicts {
                         ("400 Bad Request", CONFLICT)
                     } else {
                         ("200 OK", "{}")
                     };
-                    let response = format!(
-                        "HTTP/1.1 {status}\r\ncontent-type: application/x-amz-json-1.0\r\n\
-                         x-amzn-requestid: stand-in\r\ncontent-length: {}\r\n\r\n{answer}",
-                        answer.len()
-                    );
-                    stream
-                        .get_mut()
-                        .write_all(response.as_bytes())
-                        .await
-                        .unwrap();
+                    let headers = [
+                        ("content-type", "application/x-amz-json-1.0"),
+                        ("x-amzn-requestid", "stand-in"),
+                    ];
+                    connection
+                        .respond(status, &headers, answer.as_bytes())
+                        .await;
                 }
             });
         }

@@ -1,14 +1,16 @@
 //! The Lambda bootstrap reads its API keys from Secrets Manager at init
-//! (moto's Secrets Manager stands in for AWS), and refuses to start without them.
-//! A loopback listener stands in for the Lambda runtime API: the
-//! bootstrap's first poll of it shows that init succeeded.
+//! (moto's Secrets Manager stands in for AWS), and refuses to start without
+//! them. A loopback listener stands in for the Lambda runtime API: the
+//! bootstrap's first poll of it shows that init succeeded, and an event it
+//! serves shows what the bootstrap logs while handling one.
 
 #![allow(clippy::unwrap_used)]
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use payments_tests::http_table::{api_keys_setting, KEY_A};
+use payments_tests::http_table::{api_keys_setting, FORM3_SAMPLE, KEY_A, SECRETS};
+use payments_tests::stand_in::Connection;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use tokio::process::Command;
@@ -105,4 +107,108 @@ async fn the_bootstrap_refuses_to_start_when_the_keys_secret_is_missing() {
         log.contains("refusing to start") && log.contains("payments/no-such-secret"),
         "{log}"
     );
+}
+
+/// An API Gateway (REST) event creating the Form3 sample with `KEY_A`.
+fn create_event() -> String {
+    let mut event: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/data/lambda-apigw-rest.json")).unwrap();
+    event["resource"] = "/v1/payments".into();
+    event["path"] = "/v1/payments".into();
+    event["httpMethod"] = "POST".into();
+    event["requestContext"]["httpMethod"] = "POST".into();
+    event["requestContext"]["resourcePath"] = "/v1/payments".into();
+    event["requestContext"]["path"] = "/prod/v1/payments".into();
+    for (name, value) in [("x-api-key", KEY_A), ("content-type", "application/json")] {
+        event["headers"][name] = value.into();
+        event["multiValueHeaders"][name] = serde_json::json!([value]);
+    }
+    event["body"] = FORM3_SAMPLE.into();
+    event.to_string()
+}
+
+/// Serves the runtime API on `listener`: one event, then whatever the
+/// bootstrap answers to it, sent back on the returned channel.
+fn serve_one_event(listener: TcpListener) -> tokio::sync::mpsc::Receiver<serde_json::Value> {
+    let (answers, answered) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (answers, served) = (answers.clone(), std::sync::Arc::clone(&served));
+            tokio::spawn(async move {
+                let mut connection = Connection::new(stream);
+                while let Some(request) = connection.next_request().await {
+                    if request.path.ends_with("/invocation/next") {
+                        if served.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                            return; // one event is all this test serves
+                        }
+                        let deadline = (std::time::SystemTime::now() + Duration::from_secs(30))
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap()
+                            .as_millis()
+                            .to_string();
+                        let headers = [
+                            ("content-type", "application/json"),
+                            ("lambda-runtime-aws-request-id", "8476a536-e9f4-11e8-9739-2dfe598c3fcd"),
+                            ("lambda-runtime-deadline-ms", deadline.as_str()),
+                            ("lambda-runtime-invoked-function-arn", "arn:aws:lambda:eu-west-1:123456789012:function:payments"),
+                            ("lambda-runtime-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"),
+                        ];
+                        connection
+                            .respond("200 OK", &headers, create_event().as_bytes())
+                            .await;
+                    } else {
+                        connection.respond("202 Accepted", &[], b"{}").await;
+                        let answer = serde_json::from_slice(&request.body).unwrap_or_default();
+                        let _ = answers.send(answer).await;
+                    }
+                }
+            });
+        }
+    });
+    answered
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_trace_level_the_bootstrap_logs_no_key_and_no_body() {
+    let emulator = payments_tests::secrets_manager::emulator().await;
+    let secret_id = emulator.unique_secret_name();
+    secrets_client(emulator.endpoint_url())
+        .create_secret()
+        .name(&secret_id)
+        .secret_string(api_keys_setting())
+        .send()
+        .await
+        .unwrap();
+    let runtime_api = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = runtime_api.local_addr().unwrap().to_string();
+    let mut answered = serve_one_event(runtime_api);
+
+    let mut child = bootstrap(emulator.endpoint_url(), &secret_id, &address)
+        .env("PAYMENTS_LOG", "trace")
+        .spawn()
+        .unwrap();
+    // Trace output overflows a pipe: read it while the bootstrap runs.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = tokio::spawn(async move {
+        let mut log = Vec::new();
+        stdout.read_to_end(&mut log).await.map(|_| log)
+    });
+    let answer = tokio::time::timeout(Duration::from_secs(30), answered.recv()).await;
+    child.kill().await.unwrap();
+    let log = reader.await.unwrap().unwrap();
+    let log = String::from_utf8_lossy(&log);
+    let answer = answer
+        .unwrap_or_else(|_| panic!("the bootstrap answers the event; its log: {log}"))
+        .unwrap();
+
+    assert_eq!(answer["statusCode"], 201, "{answer}");
+    assert!(
+        log.contains(r#""level":"TRACE""#),
+        "trace lines are written: {log}"
+    );
+    for secret in SECRETS {
+        assert!(!log.contains(secret), "the log holds {secret:?}");
+    }
 }

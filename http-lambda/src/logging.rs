@@ -18,14 +18,23 @@ pub fn init_json_logging() {
 /// from `PAYMENTS_LOG` (an `EnvFilter`, e.g. `info,payments=debug`), else
 /// from `AWS_LAMBDA_LOG_LEVEL` (set by the function's logging
 /// configuration), else `info`.
+///
+/// Whatever the level, the Lambda runtime crates log at most at `debug`:
+/// at `trace`, `lambda_runtime` writes every raw event, with its API key
+/// header, body and personal data, and no log level may do that.
 pub fn json_subscriber<W>(writer: W) -> impl tracing::Subscriber + Send + Sync + 'static
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_from_env("PAYMENTS_LOG").unwrap_or_else(|_| {
+    let mut filter = EnvFilter::try_from_env("PAYMENTS_LOG").unwrap_or_else(|_| {
         let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_default();
         EnvFilter::new(lambda_log_level(&level))
     });
+    for runtime_crate in RUNTIME_CRATES {
+        if let Ok(cap) = format!("{runtime_crate}=debug").parse() {
+            filter = filter.add_directive(cap);
+        }
+    }
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
@@ -35,6 +44,10 @@ where
         .with_writer(writer)
         .finish()
 }
+
+/// The crates between Lambda and the Router, whose `trace` lines hold raw
+/// events.
+const RUNTIME_CRATES: [&str; 3] = ["lambda_runtime", "lambda_runtime_api_client", "lambda_http"];
 
 /// Lambda's application log levels as `tracing` levels (`FATAL` has none).
 fn lambda_log_level(level: &str) -> &'static str {

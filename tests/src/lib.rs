@@ -13,6 +13,8 @@
 //! - [`http_table`]: the table of HTTP requests and expected responses that
 //!   every front end and every store must answer the same way;
 //! - [`log_capture`]: log output kept in memory;
+//! - [`stand_in`]: plain HTTP/1.1 for stand-ins of services that cannot
+//!   show a fault on demand;
 //! - [`upgrade`]: data as the previous release stored it, and the reads
 //!   through this release's API that must return it exactly.
 
@@ -23,4 +25,5 @@ pub mod http_table;
 pub mod log_capture;
 pub mod postgres;
 pub mod secrets_manager;
+pub mod stand_in;
 pub mod upgrade;
