@@ -13,6 +13,7 @@
 //! | `PAYMENTS_DYNAMODB_TABLE` | the DynamoDB table | `payments` |
 //! | `DATABASE_URL` | PostgreSQL, when `PAYMENTS_STORE=postgres` | |
 //! | `PAYMENTS_IDEMPOTENCY_TTL` | how long an idempotency key stays in force after its first use (`86400`, `24h`, `7d`); the table's time to live deletes expired keys | `24h` |
+//! | `PAYMENTS_CURRENCY_ALIASES` | legacy currency names the recorder route accepts, `Dollars=USD,Pounds=GBP` | none |
 //! | `PAYMENTS_LOG` | log filter | `AWS_LAMBDA_LOG_LEVEL`, else `info` |
 //!
 //! Logs are JSON lines on stdout, which Lambda sends to CloudWatch Logs.
@@ -26,7 +27,7 @@ use anyhow::Context as _;
 use clap::ValueEnum as _;
 use http_api::{router, ApiKeys, ApiState};
 use payments_examples::store::{self, StoreKind};
-use payments_examples::{idempotency, keys};
+use payments_examples::{currency, idempotency, keys};
 use payments_ports::PaymentService;
 
 /// The store when `PAYMENTS_STORE` is unset: the function's table.
@@ -64,7 +65,7 @@ async fn init() -> anyhow::Result<ApiState> {
     tracing::info!(store = %kind, keys = keys.len(), "initialised");
     let service = PaymentService::with_system_clock(repository)
         .with_key_retention(idempotency::retention_from_env()?);
-    Ok(ApiState::new(service, keys))
+    Ok(ApiState::new(service, keys).with_currency_aliases(currency::aliases_from_env()?))
 }
 
 /// `PAYMENTS_STORE`, or [`DEFAULT_STORE`].

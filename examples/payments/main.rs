@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use clap::Parser as _;
 use http_api::{router, ApiState};
-use payments_examples::{idempotency, keys, store};
+use payments_examples::{currency, idempotency, keys, store};
 use payments_ports::PaymentService;
 
 use crate::cli::{Cli, Command, ServeArgs};
@@ -59,6 +59,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let repository = store::open(args.store.store).await?;
     let service = PaymentService::with_system_clock(repository)
         .with_key_retention(idempotency::retention_from_env()?);
+    let aliases = currency::aliases_from_env()?;
     let keys = keys::from_env()?;
     if let Some(file) = &args.seed {
         let report = seed::load_file(&service, file).await?;
@@ -79,11 +80,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Expired idempotency keys already count as new; this returns their
     // space (DynamoDB deletes them by itself, so there it does nothing).
     idempotency::spawn_purge(service.clone());
-    let app = router(ApiState::new(service, keys));
+    let state = ApiState::new(service, keys).with_currency_aliases(aliases);
+    let app = router(state);
     let config = http_hyper::ServeConfig {
         // The API answers bodies over its own 64 KiB limit with a
-        // problem+json 413; the transport's limit is a backstop for bodies
-        // far beyond it, which it refuses before reading them.
+        // problem+json 413; the transport's limit is a backstop that caps
+        // what any service behind it could be made to read.
         request_body_limit: 2 * http_api::BODY_LIMIT,
         ..http_hyper::ServeConfig::default()
     };

@@ -123,3 +123,33 @@ async fn a_body_past_the_transport_limit_is_a_problem_with_a_request_id_and_a_lo
     assert_eq!(access[0]["fields"]["status"], 413);
     assert_eq!(access[0]["fields"]["request_id"], request_id.as_str());
 }
+
+/// `PAYMENTS_CURRENCY_ALIASES` reaches the recorder route of `serve`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_currency_alias_is_recorded_as_its_code() {
+    let server = support::serve(
+        &[],
+        &[
+            ("PAYMENTS_API_KEYS", &api_keys_setting()),
+            ("PAYMENTS_CURRENCY_ALIASES", "Dollars=USD"),
+        ],
+    )
+    .await;
+
+    let response = reqwest::Client::new()
+        .post(format!("{}/payments", server.base))
+        .header("x-api-key", http_table::KEY_A)
+        .json(
+            &serde_json::json!({ "paymentTimestamp": "2024-08-01T12:34:56Z",
+            "paymentDescription": "Gym", "currency": "Dollars", "amount": 500 }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let record: serde_json::Value = response.json().await.unwrap();
+    server.terminate().await;
+
+    assert_eq!(status, 201, "{record}");
+    assert_eq!(record["currency"], "USD");
+}

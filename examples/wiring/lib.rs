@@ -2,6 +2,7 @@
 //! store to open, which API keys to accept, and how long idempotency keys
 //! last. Only this package picks adapters; the libraries never do.
 
+pub mod currency;
 pub mod idempotency;
 pub mod keys;
 pub mod store;

@@ -54,6 +54,7 @@ use payments_ports::PaymentService;
 mod access_log;
 mod base_path;
 mod body;
+mod currency_aliases;
 mod errors;
 mod form3;
 mod idempotency;
@@ -66,6 +67,7 @@ mod recorder;
 mod request_id;
 
 pub use base_path::BasePath;
+pub use currency_aliases::CurrencyAliases;
 pub use idempotency::{request_fingerprint, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use keys::{ApiKeys, ApiKeysError, Caller, API_KEY};
 pub use operations::OPENAPI;
@@ -81,15 +83,26 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub struct ApiState {
     service: PaymentService,
     keys: Arc<ApiKeys>,
+    currency_aliases: Arc<CurrencyAliases>,
 }
 
 impl ApiState {
-    /// State over a service and the known API keys.
+    /// State over a service and the known API keys, with no currency
+    /// aliases.
     pub fn new(service: PaymentService, keys: ApiKeys) -> Self {
         Self {
             service,
             keys: Arc::new(keys),
+            currency_aliases: Arc::new(CurrencyAliases::new()),
         }
+    }
+
+    /// The same state, accepting `aliases` for currencies on the recorder
+    /// route (`POST /payments`).
+    #[must_use]
+    pub fn with_currency_aliases(mut self, aliases: CurrencyAliases) -> Self {
+        self.currency_aliases = Arc::new(aliases);
+        self
     }
 }
 

@@ -151,9 +151,17 @@ pub async fn record(
         Some(Ok(text)) => Some(text),
         None => None,
     };
+    // A legacy name the deployment accepts becomes its code here, so the
+    // record holds the code.
+    let currency = request.currency.map(|text| {
+        state
+            .currency_aliases
+            .code_for(&text)
+            .map_or(text, |currency| currency.code().to_owned())
+    });
     let attributes = PaymentAttributesInput {
         amount,
-        currency: request.currency,
+        currency,
         description: request.payment_description,
         payment_timestamp: request.payment_timestamp,
         ..Default::default()

@@ -24,11 +24,33 @@ impl Currency {
     ///
     /// # Errors
     /// A message naming the code when it is not an active ISO 4217 code.
+    /// When the text is a currency's name (`"Dollars"`, `"pound"`), the
+    /// message suggests the codes it may mean.
     pub fn parse(code: &str) -> Result<Self, String> {
         match minor_units_of(code) {
             Some(_) => Self::from_stored(code),
-            None => Err(format!("{code:?} is not an ISO 4217 currency code")),
+            None => match Self::codes_named(code) {
+                Some(codes) => Err(format!(
+                    "{code:?} is a currency name, not an ISO 4217 currency code; send the code, such as {}",
+                    or_list(codes)
+                )),
+                None => Err(format!("{code:?} is not an ISO 4217 currency code")),
+            },
         }
+    }
+
+    /// The codes a currency's name may mean, most used first: `"Dollars"`,
+    /// `"dollar"` and `"US dollars"` all give USD, CAD, AUD, ...; `None`
+    /// for a name this table does not know. Case and a plural `s` do not
+    /// matter.
+    pub fn codes_named(name: &str) -> Option<&'static [&'static str]> {
+        let name = name.trim().to_ascii_lowercase();
+        let word = name.rsplit(' ').next().unwrap_or_default();
+        let singular = word.strip_suffix('s').unwrap_or(word);
+        NAMES
+            .iter()
+            .find(|(known, _)| *known == word || *known == singular)
+            .map(|(_, codes)| *codes)
     }
 
     /// A code as it was stored: any three upper-case ASCII letters, the
@@ -63,6 +85,44 @@ impl Currency {
         ISO_4217
             .iter()
             .filter_map(|(code, _)| Currency::parse(code).ok())
+    }
+}
+
+/// Names people write for a currency instead of its code, each with the
+/// active codes it may mean, most traded first. Every code is in
+/// [`ISO_4217`] (a test checks).
+const NAMES: &[(&str, &[&str])] = &[
+    ("dollar", &["USD", "CAD", "AUD", "NZD", "SGD", "HKD"]),
+    ("pound", &["GBP", "EGP"]),
+    ("sterling", &["GBP"]),
+    ("euro", &["EUR"]),
+    ("yen", &["JPY"]),
+    ("yuan", &["CNY"]),
+    ("renminbi", &["CNY"]),
+    ("franc", &["CHF", "XOF", "XAF"]),
+    ("krona", &["SEK", "ISK"]),
+    ("krone", &["NOK", "DKK"]),
+    ("rupee", &["INR", "PKR", "LKR", "NPR"]),
+    ("peso", &["MXN", "ARS", "CLP", "COP", "PHP"]),
+    ("real", &["BRL"]),
+    ("rand", &["ZAR"]),
+    ("won", &["KRW"]),
+    ("rouble", &["RUB"]),
+    ("ruble", &["RUB"]),
+    ("lira", &["TRY"]),
+    ("zloty", &["PLN"]),
+    ("forint", &["HUF"]),
+    ("shekel", &["ILS"]),
+    ("dirham", &["AED", "MAD"]),
+    ("riyal", &["SAR", "QAR"]),
+];
+
+/// `A, B or C`.
+fn or_list(codes: &[&str]) -> String {
+    match codes {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -129,6 +189,36 @@ const ISO_4217: &[(&str, u8)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_currency_name_is_refused_with_the_codes_it_may_mean() {
+        assert_eq!(
+            Currency::parse("Dollars").unwrap_err(),
+            r#""Dollars" is a currency name, not an ISO 4217 currency code; send the code, such as USD, CAD, AUD, NZD, SGD or HKD"#
+        );
+        assert_eq!(
+            Currency::parse("pound").unwrap_err(),
+            r#""pound" is a currency name, not an ISO 4217 currency code; send the code, such as GBP or EGP"#
+        );
+        assert_eq!(
+            Currency::codes_named("US Dollars"),
+            Currency::codes_named("dollar")
+        );
+        assert_eq!(Currency::codes_named("Euros"), Some(&["EUR"][..]));
+        assert_eq!(
+            Currency::parse("Doubloons").unwrap_err(),
+            r#""Doubloons" is not an ISO 4217 currency code"#
+        );
+    }
+
+    #[test]
+    fn every_suggested_code_is_an_active_code() {
+        for (name, codes) in NAMES {
+            for code in *codes {
+                assert!(Currency::parse(code).is_ok(), "{name}: {code}");
+            }
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

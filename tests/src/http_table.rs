@@ -386,7 +386,7 @@ pub fn steps() -> Vec<Step> {
             .status(S::CREATED)
             .raw("\"amount\":1.234,"),
         Step::post("Dollars is not a currency", "/payments", &json!({ "paymentTimestamp": "2024-08-01T12:34:56Z", "paymentDescription": "Gym", "currency": "Dollars", "amount": 500 }))
-            .invalid("/currency", "ISO 4217"),
+            .invalid("/currency", "a currency name, not an ISO 4217 currency code; send the code, such as USD, CAD"),
         Step::post("missing recorder fields are each named", "/payments", &json!({ "currency": "USD" }))
             .invalid_all(&[("/paymentTimestamp", "is required"), ("/paymentDescription", "is required"), ("/amount", "is required")]),
         Step::post("a negative amount and a bad timestamp are both reported", "/payments", &json!({ "paymentTimestamp": "yesterday", "paymentDescription": "Gym", "currency": "USD", "amount": -5 }))
