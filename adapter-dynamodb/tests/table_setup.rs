@@ -13,9 +13,9 @@ use adapter_dynamodb::{
 };
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProjectionType,
-    ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
+    ScalarAttributeType, TableStatus, TimeToLiveStatus,
 };
-use payments_tests::dynamodb::emulator;
+use payments_tests::dynamodb::{emulator, set_time_to_live, time_to_live};
 
 use UnimplementedSettings::{Fail, Skip};
 
@@ -73,16 +73,13 @@ async fn a_new_table_is_on_demand_protected_indexed_and_expires_keys() {
         index.projection().and_then(|p| p.projection_type()),
         Some(&ProjectionType::All)
     );
-    let ttl = client
-        .describe_time_to_live()
-        .table_name(&name)
-        .send()
-        .await
-        .unwrap()
-        .time_to_live_description
-        .unwrap();
-    assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
-    assert_eq!(ttl.attribute_name(), Some("expires_at"));
+    assert_eq!(
+        time_to_live(&client, &name).await,
+        (
+            Some(TimeToLiveStatus::Enabled),
+            Some("expires_at".to_owned())
+        )
+    );
 }
 
 #[tokio::test]
@@ -107,21 +104,8 @@ async fn time_to_live_on_another_attribute_is_refused_and_left_alone() {
     let emulator = emulator().await;
     let (client, name) = (emulator.client(), emulator.unique_table_name());
     create_table_if_missing(&client, &name, Skip).await.unwrap();
-    let set_time_to_live = |attribute: &str, enabled: bool| {
-        client
-            .update_time_to_live()
-            .table_name(&name)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(attribute)
-                    .enabled(enabled)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-    };
-    set_time_to_live("expires_at", false).await.unwrap();
-    set_time_to_live("gone_at", true).await.unwrap();
+    set_time_to_live(&client, &name, "expires_at", false).await;
+    set_time_to_live(&client, &name, "gone_at", true).await;
 
     let result = create_table_if_missing(&client, &name, Skip).await;
 
@@ -133,15 +117,10 @@ async fn time_to_live_on_another_attribute_is_refused_and_left_alone() {
         ),
         "{result:?}"
     );
-    let ttl = client
-        .describe_time_to_live()
-        .table_name(&name)
-        .send()
-        .await
-        .unwrap()
-        .time_to_live_description
-        .unwrap();
-    assert_eq!(ttl.attribute_name(), Some("gone_at"));
+    assert_eq!(
+        time_to_live(&client, &name).await,
+        (Some(TimeToLiveStatus::Enabled), Some("gone_at".to_owned()))
+    );
 }
 
 #[tokio::test]

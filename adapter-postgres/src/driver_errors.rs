@@ -61,19 +61,6 @@ fn is_transient_sqlstate(code: &str) -> bool {
         )
 }
 
-/// An error and its causes on one line, for messages and tests.
-#[cfg(test)]
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// Whether `error` is `deadlock_detected`: the server failed this call to
 /// break a cycle of waits.
 pub(crate) fn is_deadlock(error: &sqlx::Error) -> bool {
@@ -212,7 +199,7 @@ mod tests {
         let mapped = store_error(error);
 
         assert_eq!(
-            chain(&mapped),
+            payments_ports::error_chain(&mapped),
             "stored payment data is corrupt: column \"attributes\" does not decode as expected"
         );
     }

@@ -165,7 +165,7 @@ mod tests {
     }
 
     fn detail(error: &StoreError) -> String {
-        crate::driver_errors::chain(error)
+        payments_ports::error_chain(error)
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use payments_tests::http_table::{api_keys_setting, FORM3_SAMPLE, KEY_A, SECRETS};
+use payments_tests::secrets_manager::SecretsEmulator;
 use payments_tests::stand_in::Connection;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
@@ -51,8 +52,8 @@ fn secrets_client(endpoint: &str) -> aws_sdk_secretsmanager::Client {
     aws_sdk_secretsmanager::Client::from_conf(config)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_bootstrap_reads_its_keys_from_secrets_manager_at_init() {
+/// A new secret holding the HTTP table's keys, on the emulator.
+async fn keys_secret() -> (&'static SecretsEmulator, String) {
     let emulator = payments_tests::secrets_manager::emulator().await;
     let secret_id = emulator.unique_secret_name();
     secrets_client(emulator.endpoint_url())
@@ -62,6 +63,12 @@ async fn the_bootstrap_reads_its_keys_from_secrets_manager_at_init() {
         .send()
         .await
         .unwrap();
+    (emulator, secret_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bootstrap_reads_its_keys_from_secrets_manager_at_init() {
+    let (emulator, secret_id) = keys_secret().await;
     let runtime_api = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = runtime_api.local_addr().unwrap().to_string();
 
@@ -172,15 +179,7 @@ fn serve_one_event(listener: TcpListener) -> tokio::sync::mpsc::Receiver<serde_j
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_trace_level_the_bootstrap_logs_no_key_and_no_body() {
-    let emulator = payments_tests::secrets_manager::emulator().await;
-    let secret_id = emulator.unique_secret_name();
-    secrets_client(emulator.endpoint_url())
-        .create_secret()
-        .name(&secret_id)
-        .secret_string(api_keys_setting())
-        .send()
-        .await
-        .unwrap();
+    let (emulator, secret_id) = keys_secret().await;
     let runtime_api = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = runtime_api.local_addr().unwrap().to_string();
     let mut answered = serve_one_event(runtime_api);

@@ -79,7 +79,7 @@ pub async fn purge_round(service: &PaymentService) -> usize {
                 }
             }
             Err(error) => {
-                tracing::warn!(error = %error_chain(&error), "purging expired idempotency keys failed");
+                tracing::warn!(error = %payments_ports::error_chain(&error), "purging expired idempotency keys failed");
                 break;
             }
         }
@@ -100,17 +100,6 @@ pub fn spawn_purge(service: PaymentService) -> tokio::task::JoinHandle<()> {
             purge_round(&service).await;
         }
     })
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

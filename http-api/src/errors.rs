@@ -5,31 +5,19 @@ use std::error::Error;
 
 use payments_domain::{FieldPath, ValidationErrors};
 use payments_ports::{
-    CreatePaymentError, DeletePaymentError, FetchPaymentError, ListPaymentsError,
+    error_chain, CreatePaymentError, DeletePaymentError, FetchPaymentError, ListPaymentsError,
     PaymentHistoryError, UpdatePaymentError,
 };
 
 use crate::problem::{FieldProblem, Problem};
 
-/// The whole chain of causes, for the log.
-pub fn causes(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 fn unavailable(error: &dyn Error) -> Problem {
-    tracing::warn!(error = %causes(error), "payment store unavailable");
+    tracing::warn!(error = %error_chain(error), "payment store unavailable");
     Problem::unavailable()
 }
 
 fn unexpected(error: &dyn Error) -> Problem {
-    tracing::error!(error = %causes(error), "unexpected failure");
+    tracing::error!(error = %error_chain(error), "unexpected failure");
     Problem::internal()
 }
 

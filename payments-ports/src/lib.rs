@@ -45,10 +45,10 @@ pub mod testkit;
 
 pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
 pub use repository::{
-    refused_change, ChangeError, CreateError, DriverError, HistoryPage, HistoryRequest,
-    IdempotencyClaim, IdempotentCreateError, KeyRetention, ListOrder, Page, PageCursor,
-    PageRequest, PageSize, PaymentRepository, RequestFingerprint, StoreError, StoredVersion,
-    UsedKey, MAX_PAGE_SIZE,
+    error_chain, refused_change, ChangeError, CreateError, DriverError, HistoryPage,
+    HistoryRequest, IdempotencyClaim, IdempotentCreateError, KeyRetention, ListOrder, Page,
+    PageCursor, PageRequest, PageSize, PaymentRepository, RequestFingerprint, StoreError,
+    StoredVersion, UsedKey, MAX_PAGE_SIZE,
 };
 pub use service::{
     CreatePayment, CreatePaymentError, CreatedPayment, DeletePaymentError, FetchPaymentError,

@@ -12,6 +12,20 @@ use payments_domain::{
 /// [`StoreError`] so logs can show the cause.
 pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// An error and every cause under it on one line (`a: b: c`), for the log:
+/// a store's error keeps its driver's error as its source, and the log
+/// should show both.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// A failure of the store itself, whatever was asked of it. Adapters map
 /// their driver's errors onto these; no driver type crosses the port.
 #[derive(Debug, thiserror::Error)]

@@ -191,15 +191,3 @@ pub(crate) fn tail(path: &Path) -> String {
         .unwrap_or(text.len());
     text[start..].to_owned()
 }
-
-/// An error and its sources, on one line.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}

@@ -38,9 +38,12 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::types::{TimeToLiveSpecification, TimeToLiveStatus};
 use aws_sdk_dynamodb::Client;
 
-use crate::background::{self, error_chain, Server};
+use payments_ports::error_chain;
+
+use crate::background::{self, Server};
 
 /// The region test clients sign for.
 pub const REGION: &str = "eu-west-1";
@@ -174,6 +177,49 @@ impl DynamoEmulator {
         }
         FreshTable { client, name }
     }
+}
+
+/// The table's time to live as DynamoDB describes it: status and attribute.
+///
+/// # Panics
+/// When the call fails.
+pub async fn time_to_live(
+    client: &Client,
+    table: &str,
+) -> (Option<TimeToLiveStatus>, Option<String>) {
+    let described = client
+        .describe_time_to_live()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("DescribeTimeToLive on {table}: {}", error_chain(&error)))
+        .time_to_live_description;
+    (
+        described
+            .as_ref()
+            .and_then(|ttl| ttl.time_to_live_status().cloned()),
+        described.and_then(|ttl| ttl.attribute_name),
+    )
+}
+
+/// Turns the table's time to live on `attribute` on or off, as an operator
+/// (or an older release) might have left it.
+///
+/// # Panics
+/// When the call fails.
+pub async fn set_time_to_live(client: &Client, table: &str, attribute: &str, enabled: bool) {
+    let specification = TimeToLiveSpecification::builder()
+        .attribute_name(attribute)
+        .enabled(enabled)
+        .build()
+        .expect("a complete specification");
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(specification)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("UpdateTimeToLive on {table}: {}", error_chain(&error)));
 }
 
 /// DynamoDB Local, installed when it is not yet, ready to run: the Java

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use adapter_dynamodb::{create_table_if_missing, DynamoRepository, UnimplementedSettings};
-use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveSpecification, TimeToLiveStatus};
+use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
 use payments_domain::Timestamp;
-use payments_tests::dynamodb::{emulator, FreshTable};
+use payments_tests::dynamodb::{emulator, set_time_to_live, time_to_live, FreshTable};
 use payments_tests::http_table::{self, ORGANISATION_A};
 use payments_tests::upgrade::{self, LegacyPayment, LegacyRecord};
 
@@ -146,37 +146,20 @@ async fn items_written_by_release_1_read_back_exactly_after_migrate() {
         })
         .await;
     // Release 1's table had no time to live.
-    table
-        .client
-        .update_time_to_live()
-        .table_name(&table.name)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .attribute_name("expires_at")
-                .enabled(false)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_time_to_live(&table.client, &table.name, "expires_at", false).await;
     write_as_release_1(&table).await;
 
     create_table_if_missing(&table.client, &table.name, UnimplementedSettings::Skip)
         .await
         .unwrap();
 
-    let ttl = table
-        .client
-        .describe_time_to_live()
-        .table_name(&table.name)
-        .send()
-        .await
-        .unwrap()
-        .time_to_live_description
-        .unwrap();
-    assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
-    assert_eq!(ttl.attribute_name(), Some("expires_at"));
+    assert_eq!(
+        time_to_live(&table.client, &table.name).await,
+        (
+            Some(TimeToLiveStatus::Enabled),
+            Some("expires_at".to_owned())
+        )
+    );
 
     let repository = DynamoRepository::new(table.client.clone(), table.name.clone());
     let app = http_table::app(Arc::new(repository));
