@@ -200,11 +200,7 @@ pub fn pointer(path: &serde_path_to_error::Path) -> String {
     pointer
 }
 
-/// Appends one member name to a JSON Pointer, escaped per RFC 6901.
-pub fn push_member(pointer: &mut String, name: &str) {
-    pointer.push('/');
-    pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
-}
+pub use payments_domain::push_pointer_member as push_member;
 
 /// serde's message without its " at line L column C" tail, which points into
 /// the body the client already has by pointer.

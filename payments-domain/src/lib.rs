@@ -69,4 +69,4 @@ pub use payment::{EventKind, Payment, PaymentEvent};
 pub use storage::{StorageFormat, StoredAttributes, UnreadableAttributes};
 pub use text::{AccountNumber, AccountNumberCode, BearerCode, NumericReference, Text};
 pub use time::{Date, Timestamp};
-pub use validation::{FieldError, FieldPath, PathSegment, ValidationErrors};
+pub use validation::{push_pointer_member, FieldError, FieldPath, PathSegment, ValidationErrors};

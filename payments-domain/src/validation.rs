@@ -47,20 +47,26 @@ impl FieldPath {
     /// The path as an RFC 6901 JSON Pointer below `prefix`
     /// (`/data` + `attributes.amount` gives `/data/attributes/amount`).
     pub fn to_json_pointer(&self, prefix: &str) -> String {
-        use std::fmt::Write as _;
         let mut pointer = prefix.to_owned();
         for segment in &self.0 {
             match segment {
-                PathSegment::Field(name) => {
-                    let _ = write!(pointer, "/{}", name.replace('~', "~0").replace('/', "~1"));
-                }
+                PathSegment::Field(name) => push_pointer_member(&mut pointer, name),
                 PathSegment::Index(index) => {
-                    let _ = write!(pointer, "/{index}");
+                    pointer.push('/');
+                    pointer.push_str(&index.to_string());
                 }
             }
         }
         pointer
     }
+}
+
+/// Appends one member name to an RFC 6901 JSON Pointer, escaping `~` as
+/// `~0` and `/` as `~1`: the one escaper of every pointer the API answers
+/// with.
+pub fn push_pointer_member(pointer: &mut String, name: &str) {
+    pointer.push('/');
+    pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
 }
 
 impl fmt::Display for FieldPath {
