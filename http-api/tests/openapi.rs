@@ -107,6 +107,19 @@ async fn every_listed_route_reaches_a_handler() {
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             assert_ne!(body["detail"], "no such route", "{method} {path}");
         }
+        // The Router is built from ROUTES: nothing else is served there.
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            if !methods.contains(&method) {
+                let (status, _) = send(
+                    &app,
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    &path,
+                    None,
+                )
+                .await;
+                assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            }
+        }
     }
 }
 
