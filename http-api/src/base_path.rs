@@ -4,13 +4,10 @@
 //! `.nest("/api", ...)`), it puts a [`BasePath`] on the request and every
 //! link the API writes starts with it.
 
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
+use std::convert::Infallible;
 
-tokio::task_local! {
-    static CURRENT: String;
-}
+use axum::extract::FromRequestParts;
+use http::request::Parts;
 
 /// The path prefix under which the client reaches the API, as a request
 /// extension: `/prod`, `/api/payments`. Without one, links are
@@ -40,22 +37,32 @@ impl BasePath {
     }
 }
 
-/// `path` (starting with `/`) as the client must request it.
-pub fn href(path: &str) -> String {
-    CURRENT
-        .try_with(|prefix| format!("{prefix}{path}"))
-        .unwrap_or_else(|_| path.to_owned())
+/// How this request's links are written: below the request's
+/// [`BasePath`], or root-relative without one. An extractor, so every
+/// handler that writes a link says so in its signature.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    prefix: String,
 }
 
-/// Middleware: makes the request's [`BasePath`] (if any) the prefix of
-/// every link written while the request is handled.
-pub async fn middleware(request: Request, next: Next) -> Response {
-    let prefix = request
-        .extensions()
-        .get::<BasePath>()
-        .map(|base| base.0.clone())
-        .unwrap_or_default();
-    CURRENT.scope(prefix, next.run(request)).await
+impl Links {
+    /// `path` (starting with `/`) as the client must request it.
+    pub fn href(&self, path: &str) -> String {
+        format!("{}{path}", self.prefix)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Links {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        let prefix = parts
+            .extensions
+            .get::<BasePath>()
+            .map(|base| base.0.clone())
+            .unwrap_or_default();
+        Ok(Self { prefix })
+    }
 }
 
 #[cfg(test)]
@@ -82,12 +89,22 @@ mod tests {
         }
     }
 
+    async fn links_of(request: http::Request<()>) -> Links {
+        let (mut parts, ()) = request.into_parts();
+        let Ok(links) = Links::from_request_parts(&mut parts, &()).await;
+        links
+    }
+
     #[tokio::test]
-    async fn links_carry_the_prefix_only_inside_a_request_that_has_one() {
-        assert_eq!(href("/v1/payments"), "/v1/payments");
-        let inside = CURRENT
-            .scope("/prod".to_owned(), async { href("/v1/payments") })
-            .await;
-        assert_eq!(inside, "/prod/v1/payments");
+    async fn links_carry_the_prefix_only_of_a_request_that_has_one() {
+        let plain = links_of(http::Request::new(())).await;
+        let mut staged = http::Request::new(());
+        staged
+            .extensions_mut()
+            .insert(BasePath::new("/prod").unwrap());
+        let staged = links_of(staged).await;
+
+        assert_eq!(plain.href("/v1/payments"), "/v1/payments");
+        assert_eq!(staged.href("/v1/payments"), "/prod/v1/payments");
     }
 }

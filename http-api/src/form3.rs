@@ -14,7 +14,7 @@ use payments_domain::{
 use payments_ports::{CreatePayment, CreatedPayment};
 use serde::{Deserialize, Serialize};
 
-use crate::base_path;
+use crate::base_path::Links;
 use crate::body::{self, push_member};
 use crate::errors;
 use crate::idempotency;
@@ -69,8 +69,8 @@ struct Document<T> {
 }
 
 /// The payment's URL path as the client reaches it.
-fn location(id: PaymentId) -> String {
-    base_path::href(&format!("{COLLECTION}/{id}"))
+fn location(links: &Links, id: PaymentId) -> String {
+    links.href(&format!("{COLLECTION}/{id}"))
 }
 
 /// Where a domain field error points in a Form3 request body.
@@ -79,11 +79,11 @@ fn pointer(path: &FieldPath) -> String {
 }
 
 /// `200`/`201` with the payment document, `Location`-free, `ETag` = version.
-fn payment_response(status: StatusCode, payment: &Payment) -> Response {
+fn payment_response(status: StatusCode, payment: &Payment, links: &Links) -> Response {
     let document = Document {
         data: PaymentResource::new(payment),
         links: SelfLink {
-            this: location(payment.id),
+            this: location(links, payment.id),
         },
     };
     let mut response = (status, Json(document)).into_response();
@@ -155,6 +155,7 @@ fn parse_id<T>(
 pub async fn create(
     State(state): State<ApiState>,
     caller: Caller,
+    links: Links,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
@@ -163,7 +164,7 @@ pub async fn create(
     if let Some(replayed) =
         idempotency::replay(&state, caller.organisation_id, idempotency.as_ref()).await?
     {
-        return Ok(created_response(&replayed));
+        return Ok(created_response(&replayed, &links));
     }
     let document: CreateDocument = body::json(&headers, &body)?;
     let data = document.data;
@@ -217,15 +218,15 @@ pub async fn create(
         })
         .await
         .map_err(|error| errors::create(&error))?;
-    Ok(created_response(&created))
+    Ok(created_response(&created, &links))
 }
 
 /// `201` with the payment document, its `Location`, and whether it replays.
-fn created_response(created: &CreatedPayment) -> Response {
-    let mut response = payment_response(StatusCode::CREATED, &created.payment);
+fn created_response(created: &CreatedPayment, links: &Links) -> Response {
+    let mut response = payment_response(StatusCode::CREATED, &created.payment, links);
     idempotency::mark_created(
         response.headers_mut(),
-        &location(created.payment.id),
+        &location(links, created.payment.id),
         created.replayed,
     );
     response
@@ -235,6 +236,7 @@ fn created_response(created: &CreatedPayment) -> Response {
 pub async fn fetch(
     State(state): State<ApiState>,
     caller: Caller,
+    links: Links,
     PathId(id): PathId,
 ) -> Result<Response, Problem> {
     let payment = state
@@ -242,7 +244,7 @@ pub async fn fetch(
         .fetch_payment(caller.organisation_id, id)
         .await
         .map_err(|error| errors::fetch(&error))?;
-    Ok(payment_response(StatusCode::OK, &payment))
+    Ok(payment_response(StatusCode::OK, &payment, &links))
 }
 
 #[derive(Serialize)]
@@ -255,12 +257,13 @@ struct ListDocument {
 pub async fn list(
     State(state): State<ApiState>,
     caller: Caller,
+    links: Links,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
     let (request, page) = pagination::fetch(&state, caller, query.as_deref()).await?;
     let document = ListDocument {
         data: page.payments.iter().map(PaymentResource::new).collect(),
-        links: pagination::links(COLLECTION, &request, &page),
+        links: pagination::links(&links.href(COLLECTION), &request, &page),
     };
     Ok(Json(document).into_response())
 }
@@ -351,6 +354,7 @@ fn patch_attributes(
 pub async fn update(
     State(state): State<ApiState>,
     caller: Caller,
+    links: Links,
     PathId(id): PathId,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -388,7 +392,7 @@ pub async fn update(
         .update_payment(caller.organisation_id, id, Version::new(version), patch)
         .await
         .map_err(|error| errors::update(&error, &pointer))?;
-    Ok(payment_response(StatusCode::OK, &payment))
+    Ok(payment_response(StatusCode::OK, &payment, &links))
 }
 
 /// `DELETE /v1/payments/{id}?version=N`.
@@ -458,6 +462,7 @@ struct EventsDocument {
 pub async fn events(
     State(state): State<ApiState>,
     caller: Caller,
+    links: Links,
     PathId(id): PathId,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
@@ -467,7 +472,7 @@ pub async fn events(
         .payment_history(caller.organisation_id, id, request)
         .await
         .map_err(|error| errors::history(&error))?;
-    let path = format!("{COLLECTION}/{id}/events");
+    let path = links.href(&format!("{COLLECTION}/{id}/events"));
     let document = EventsDocument {
         data: page.events.iter().map(EventResource::new).collect(),
         links: pagination::history_links(&path, &request, &page),

@@ -159,7 +159,6 @@ pub fn router(state: ApiState) -> Router {
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .route_layer(from_fn(access_log::record_route))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(from_fn(base_path::middleware))
         .layer(from_fn(access_log::middleware))
         .layer(from_fn(request_id::middleware))
         .layer(map_response(not_kept_not_sniffed))

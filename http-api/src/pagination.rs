@@ -8,7 +8,6 @@ use payments_ports::{
     HistoryPage, HistoryRequest, ListOrder, Page, PageCursor, PageRequest, PageSize,
 };
 
-use crate::base_path;
 use crate::errors;
 use crate::keys::Caller;
 use crate::ApiState;
@@ -191,10 +190,11 @@ fn link(path: &str, size: PageSize, after: Option<String>, newest_first: bool) -
     if newest_first {
         query.append_pair(SORT, "-created_on");
     }
-    base_path::href(&format!("{path}?{}", query.finish()))
+    format!("{path}?{}", query.finish())
 }
 
-/// The links of `page`, listed at `path` with `request`.
+/// The links of `page`, listed at `path` (as the client reaches it) with
+/// `request`.
 pub fn links(path: &str, request: &PageRequest, page: &Page) -> ListLinks {
     let newest_first = request.order == ListOrder::NewestFirst;
     ListLinks {
@@ -211,7 +211,8 @@ pub fn links(path: &str, request: &PageRequest, page: &Page) -> ListLinks {
     }
 }
 
-/// The links of a history `page` read at `path` with `request`.
+/// The links of a history `page` read at `path` (as the client reaches
+/// it) with `request`.
 pub fn history_links(path: &str, request: &HistoryRequest, page: &HistoryPage) -> ListLinks {
     ListLinks {
         this: link(

@@ -12,7 +12,7 @@ use payments_ports::{CreatePayment, CreatedPayment};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::base_path;
+use crate::base_path::Links;
 use crate::body;
 use crate::errors;
 use crate::idempotency;
@@ -118,6 +118,7 @@ fn field(pointer: &str, detail: impl Into<String>) -> FieldProblem {
 pub async fn record(
     State(state): State<ApiState>,
     caller: Caller,
+    links: Links,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
@@ -126,7 +127,7 @@ pub async fn record(
     if let Some(replayed) =
         idempotency::replay(&state, caller.organisation_id, idempotency.as_ref()).await?
     {
-        return created_response(&replayed);
+        return created_response(&replayed, &links);
     }
     let request: RecordBody = body::json(&headers, &body)?;
 
@@ -195,15 +196,15 @@ pub async fn record(
         })
         .await
         .map_err(|error| errors::create(&error))?;
-    created_response(&created)
+    created_response(&created, &links)
 }
 
 /// `201` with the record, its `Location`, and whether it replays.
-fn created_response(created: &CreatedPayment) -> Result<Response, Problem> {
+fn created_response(created: &CreatedPayment, links: &Links) -> Result<Response, Problem> {
     let mut response = (StatusCode::CREATED, Json(Record::new(&created.payment)?)).into_response();
     idempotency::mark_created(
         response.headers_mut(),
-        &base_path::href(&format!("{COLLECTION}/{}", created.payment.id)),
+        &links.href(&format!("{COLLECTION}/{}", created.payment.id)),
         created.replayed,
     );
     Ok(response)
@@ -233,6 +234,7 @@ struct RecordList {
 pub async fn list(
     State(state): State<ApiState>,
     caller: Caller,
+    links: Links,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
     let (request, page) = pagination::fetch(&state, caller, query.as_deref()).await?;
@@ -243,7 +245,7 @@ pub async fn list(
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Json(RecordList {
         data,
-        links: pagination::links(COLLECTION, &request, &page),
+        links: pagination::links(&links.href(COLLECTION), &request, &page),
     })
     .into_response())
 }
