@@ -46,7 +46,7 @@ else ifeq ($(STORE),postgres)
 		createdb --maintenance-db="$(dir $(DATABASE_URL))postgres" "$(notdir $(DATABASE_URL))"
 	DATABASE_URL="$(DATABASE_URL)" $(SERVE) --store postgres
 else ifeq ($(STORE),dynamodb)
-	cargo build --quiet -p payments-tests --bin dynamodb-local
+	cargo build --quiet -p payments-test-services --bin dynamodb-local
 	@set -e; \
 	if (exec 3<>/dev/tcp/127.0.0.1/$(DYNAMODB_PORT)) 2>/dev/null; then \
 		echo "port $(DYNAMODB_PORT) is taken: set DYNAMODB_PORT" >&2; exit 1; fi; \

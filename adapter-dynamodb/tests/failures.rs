@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use payments_ports::testkit::fixtures::{created, instant, organisation};
 use payments_ports::{HistoryRequest, PageRequest, PageSize, PaymentRepository, StoreError};
-use payments_tests::dynamodb::{emulator, FreshTable};
+use payments_test_services::dynamodb::{emulator, FreshTable};
 
 async fn fresh_table() -> FreshTable {
     emulator()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use adapter_dynamodb::{create_table_if_missing, DynamoRepository, UnimplementedSettings};
 use payments_ports::PaymentRepository;
-use payments_tests::dynamodb::emulator;
+use payments_test_services::dynamodb::emulator;
 
 async fn fresh_repository() -> Arc<dyn PaymentRepository> {
     let table = emulator()

@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProjectionType,
     ScalarAttributeType, TableStatus, TimeToLiveStatus,
 };
-use payments_tests::dynamodb::{emulator, set_time_to_live, time_to_live};
+use payments_test_services::dynamodb::{emulator, set_time_to_live, time_to_live};
 
 use UnimplementedSettings::{Fail, Skip};
 

@@ -16,7 +16,7 @@ use adapter_dynamodb::DynamoRepository;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use payments_ports::testkit::fixtures::{created, instant, organisation};
 use payments_ports::{CreateError, PaymentRepository, StoreError};
-use payments_tests::stand_in::Connection;
+use payments_test_services::stand_in::Connection;
 use tokio::net::TcpListener;
 
 /// DynamoDB's answer when a transaction clashed with another.

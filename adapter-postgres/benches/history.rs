@@ -26,7 +26,7 @@ fn history_pages(c: &mut Criterion) {
         .build()
         .unwrap();
     let store: Arc<dyn PaymentRepository> = runtime.block_on(async {
-        let url = payments_tests::postgres::test_database_url().await;
+        let url = payments_test_services::postgres::test_database_url().await;
         let repository = PostgresRepository::connect(&PostgresConfig::new(url)).unwrap();
         repository.migrate().await.unwrap();
         Arc::new(repository)

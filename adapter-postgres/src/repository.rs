@@ -542,7 +542,7 @@ mod tests {
     /// the cursor and needs no sort, so a page costs O(page size).
     #[tokio::test]
     async fn a_page_is_an_index_range_scan_from_the_cursor() {
-        let url = payments_tests::postgres::test_database_url().await;
+        let url = payments_test_services::postgres::test_database_url().await;
         let repository = PostgresRepository::connect(&PostgresConfig::new(url)).unwrap();
         repository.migrate().await.unwrap();
         let mut connection = repository.pool().acquire().await.unwrap();
@@ -595,7 +595,7 @@ mod tests {
     /// sorts, and neither reads more than its page or batch.
     #[tokio::test]
     async fn a_history_page_and_a_purge_batch_are_index_range_scans() {
-        let url = payments_tests::postgres::test_database_url().await;
+        let url = payments_test_services::postgres::test_database_url().await;
         let repository = PostgresRepository::connect(&PostgresConfig::new(url)).unwrap();
         repository.migrate().await.unwrap();
         let mut connection = repository.pool().acquire().await.unwrap();

@@ -11,7 +11,7 @@ use payments_ports::testkit::fixtures::{claim, created, idempotency_key, organis
 use payments_ports::PaymentRepository;
 
 async fn repository() -> PostgresRepository {
-    let url = payments_tests::postgres::test_database_url().await;
+    let url = payments_test_services::postgres::test_database_url().await;
     let repository = PostgresRepository::connect(&PostgresConfig {
         acquire_timeout: Duration::from_secs(10),
         ..PostgresConfig::new(url)

@@ -1,5 +1,5 @@
 //! The shared storage contract, on a real PostgreSQL (found or started by
-//! `payments_tests::postgres`), plus what only this adapter promises: the
+//! `payments_test_services::postgres`), plus what only this adapter promises: the
 //! schema migrates twice, corrupt rows and an unreachable server map to
 //! their port errors. (That a page is an index range scan is checked next
 //! to the query, in `src/repository.rs`.)
@@ -18,7 +18,7 @@ use payments_ports::{CreateError, PaymentRepository, StoreError};
 /// own pool: a pool belongs to the Tokio runtime that made it, and every
 /// `#[tokio::test]` runs its own.
 async fn repository() -> PostgresRepository {
-    let url = payments_tests::postgres::test_database_url().await;
+    let url = payments_test_services::postgres::test_database_url().await;
     let repository = PostgresRepository::connect(&PostgresConfig {
         max_connections: 8,
         acquire_timeout: Duration::from_secs(10),

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo() {
-//! let url = payments_tests::postgres::test_database_url().await;
+//! let url = payments_test_services::postgres::test_database_url().await;
 //! // connect to `url`, migrate, test
 //! # }
 //! ```

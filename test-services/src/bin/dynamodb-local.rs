@@ -6,7 +6,7 @@
 use std::os::unix::process::CommandExt as _;
 use std::process::{Command, ExitCode};
 
-use payments_tests::dynamodb::Installed;
+use payments_test_services::dynamodb::Installed;
 
 fn main() -> ExitCode {
     let port = match std::env::args().nth(1).as_deref().map(str::parse::<u16>) {

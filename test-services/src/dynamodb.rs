@@ -4,7 +4,7 @@
 //!
 //! ```no_run
 //! # async fn demo() {
-//! let emulator = payments_tests::dynamodb::emulator().await;
+//! let emulator = payments_test_services::dynamodb::emulator().await;
 //! let table = emulator
 //!     .fresh_table(|client, name| async move {
 //!         // the adapter's own table definition, e.g.

@@ -27,7 +27,7 @@ wait "$server"
 pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("the tests crate sits in the workspace")
+        .expect("the test-services crate sits in the workspace")
         .to_path_buf()
 }
 
