@@ -613,7 +613,8 @@ impl FxInput {
     }
 }
 
-fn string<T: ToString>(value: Option<&T>) -> Option<String> {
+/// A value as the text the wire and storage forms hold.
+pub(crate) fn string<T: ToString>(value: Option<&T>) -> Option<String> {
     value.map(ToString::to_string)
 }
 

@@ -33,12 +33,11 @@
 //! assert_eq!(stored.restore(StorageFormat::CURRENT).unwrap(), attributes);
 //! ```
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::attributes::{ChargesInformation, Fx, Party, PaymentAttributes, SponsorParty};
 use crate::currency::Currency;
+use crate::input::string;
 use crate::money::{Amount, ExchangeRate, Money};
 use crate::text::{AccountNumber, AccountNumberCode, BearerCode, NumericReference, Text};
 use crate::time::{Date, Timestamp};
@@ -222,9 +221,19 @@ impl Reader {
         value.and_then(|text| self.read(path, read(text)))
     }
 
-    fn money(&mut self, path: &str, amount: &str, currency: &str) -> Option<Money> {
-        let amount = self.read(&format!("{path}amount"), Amount::from_stored(amount));
-        let currency = self.read(&format!("{path}currency"), Currency::from_stored(currency));
+    /// An amount and its currency, stored as two members of the object at
+    /// `path`.
+    fn money(
+        &mut self,
+        path: &str,
+        (amount_name, amount): (&str, &str),
+        (currency_name, currency): (&str, &str),
+    ) -> Option<Money> {
+        let amount = self.read(&format!("{path}{amount_name}"), Amount::from_stored(amount));
+        let currency = self.read(
+            &format!("{path}{currency_name}"),
+            Currency::from_stored(currency),
+        );
         Some(Money::from_stored(amount?, currency?))
     }
 
@@ -237,13 +246,7 @@ impl Reader {
     ) -> Option<Money> {
         match (amount, currency) {
             (Some(amount), Some(currency)) => {
-                let amount =
-                    self.read(&format!("{path}{amount_name}"), Amount::from_stored(amount));
-                let currency = self.read(
-                    &format!("{path}{currency_name}"),
-                    Currency::from_stored(currency),
-                );
-                Some(Money::from_stored(amount?, currency?))
+                self.money(path, (amount_name, amount), (currency_name, currency))
             }
             (None, None) => None,
             _ => self.read(
@@ -277,7 +280,7 @@ impl StoredAttributes {
         // Formats 0 and 1 have the same members.
         debug_assert!(format <= StorageFormat::CURRENT);
         let mut reader = Reader { problem: None };
-        let money = reader.money("", &self.amount, &self.currency);
+        let money = reader.money("", ("amount", &self.amount), ("currency", &self.currency));
         let Some(money) = money else {
             return Err(UnreadableAttributes(reader.problem.unwrap_or_default()));
         };
@@ -302,8 +305,8 @@ impl StoredAttributes {
                     .filter_map(|(index, charge)| {
                         reader.money(
                             &format!("charges_information.sender_charges[{index}]."),
-                            &charge.amount,
-                            &charge.currency,
+                            ("amount", &charge.amount),
+                            ("currency", &charge.currency),
                         )
                     })
                     .collect()
@@ -369,10 +372,6 @@ impl StoredAttributes {
     }
 }
 
-fn owned(value: Option<&impl fmt::Display>) -> Option<String> {
-    value.map(ToString::to_string)
-}
-
 fn stored_money(money: &Money) -> StoredMoney {
     StoredMoney {
         amount: money.amount().to_string(),
@@ -404,17 +403,17 @@ impl From<&StoredParty> for Party {
 impl From<&Party> for StoredParty {
     fn from(party: &Party) -> Self {
         Self {
-            account_name: owned(party.account_name.as_ref()),
+            account_name: string(party.account_name.as_ref()),
             account_number: party.account_number.as_ref().map(|n| n.as_str().to_owned()),
             account_number_code: party
                 .account_number_code
                 .as_ref()
                 .map(|code| code.code().to_owned()),
             account_type: party.account_type,
-            address: owned(party.address.as_ref()),
-            bank_id: owned(party.bank_id.as_ref()),
-            bank_id_code: owned(party.bank_id_code.as_ref()),
-            name: owned(party.name.as_ref()),
+            address: string(party.address.as_ref()),
+            bank_id: string(party.bank_id.as_ref()),
+            bank_id_code: string(party.bank_id_code.as_ref()),
+            name: string(party.name.as_ref()),
         }
     }
 }
@@ -439,13 +438,13 @@ impl From<&PaymentAttributes> for StoredAttributes {
                 }
             }),
             debtor_party: attributes.debtor_party.as_ref().map(StoredParty::from),
-            description: owned(attributes.description.as_ref()),
-            end_to_end_reference: owned(attributes.end_to_end_reference.as_ref()),
+            description: string(attributes.description.as_ref()),
+            end_to_end_reference: string(attributes.end_to_end_reference.as_ref()),
             fx: attributes.fx.as_ref().map(|fx| {
                 let original = fx.original.as_ref().map(stored_money);
                 StoredFx {
-                    contract_reference: owned(fx.contract_reference.as_ref()),
-                    exchange_rate: owned(fx.exchange_rate.as_ref()),
+                    contract_reference: string(fx.contract_reference.as_ref()),
+                    exchange_rate: string(fx.exchange_rate.as_ref()),
                     original_amount: original.as_ref().map(|m| m.amount.clone()),
                     original_currency: original.map(|m| m.currency),
                 }
@@ -454,22 +453,22 @@ impl From<&PaymentAttributes> for StoredAttributes {
                 .numeric_reference
                 .as_ref()
                 .map(|r| r.as_str().to_owned()),
-            payment_id: owned(attributes.payment_id.as_ref()),
-            payment_purpose: owned(attributes.payment_purpose.as_ref()),
-            payment_scheme: owned(attributes.payment_scheme.as_ref()),
-            payment_timestamp: owned(attributes.payment_timestamp.as_ref()),
-            payment_type: owned(attributes.payment_type.as_ref()),
-            processing_date: owned(attributes.processing_date.as_ref()),
-            reference: owned(attributes.reference.as_ref()),
-            scheme_payment_sub_type: owned(attributes.scheme_payment_sub_type.as_ref()),
-            scheme_payment_type: owned(attributes.scheme_payment_type.as_ref()),
+            payment_id: string(attributes.payment_id.as_ref()),
+            payment_purpose: string(attributes.payment_purpose.as_ref()),
+            payment_scheme: string(attributes.payment_scheme.as_ref()),
+            payment_timestamp: string(attributes.payment_timestamp.as_ref()),
+            payment_type: string(attributes.payment_type.as_ref()),
+            processing_date: string(attributes.processing_date.as_ref()),
+            reference: string(attributes.reference.as_ref()),
+            scheme_payment_sub_type: string(attributes.scheme_payment_sub_type.as_ref()),
+            scheme_payment_type: string(attributes.scheme_payment_type.as_ref()),
             sponsor_party: attributes
                 .sponsor_party
                 .as_ref()
                 .map(|party| StoredSponsorParty {
                     account_number: party.account_number.as_ref().map(|n| n.as_str().to_owned()),
-                    bank_id: owned(party.bank_id.as_ref()),
-                    bank_id_code: owned(party.bank_id_code.as_ref()),
+                    bank_id: string(party.bank_id.as_ref()),
+                    bank_id_code: string(party.bank_id_code.as_ref()),
                 }),
         }
     }
