@@ -189,20 +189,18 @@ impl PaymentRepository for MemoryRepository {
     ) -> Result<(), IdempotentCreateError> {
         let mut state = self.lock();
         let now = created.occurred_on;
+        let expired_up_to = claim.retention.expired_up_to(now);
         // Expired keys go first, a few at a time: each create pays for
         // evicting at most as many keys as it could have added.
-        state.evict_keys(claim.retention.expired_up_to(now), 2);
+        state.evict_keys(expired_up_to, 2);
         let organisation = created.payment.organisation_id;
         let scope = (organisation, claim.key.clone());
         if let Some(stored) = state.keys.get(&scope) {
-            if stored.first_used_on > claim.retention.expired_up_to(now) {
+            if stored.first_used_on > expired_up_to {
                 return Err(IdempotentCreateError::KeyInUse(stored.used.clone()));
             }
         }
-        state.insert(created).map_err(|error| match error {
-            CreateError::AlreadyExists => IdempotentCreateError::AlreadyExists,
-            CreateError::Store(error) => IdempotentCreateError::Store(error),
-        })?;
+        state.insert(created)?;
         if let Some(replaced) = state.keys.remove(&scope) {
             state
                 .keys_by_first_use

@@ -334,12 +334,7 @@ impl PaymentRepository for PostgresRepository {
                 .map_err(store_error)?
                 .rows_affected();
             if claimed == 1 {
-                Self::insert(&mut *transaction, created)
-                    .await
-                    .map_err(|error| match error {
-                        CreateError::AlreadyExists => IdempotentCreateError::AlreadyExists,
-                        CreateError::Store(error) => IdempotentCreateError::Store(error),
-                    })?;
+                Self::insert(&mut *transaction, created).await?;
                 transaction.commit().await.map_err(store_error)?;
                 return Ok(());
             }

@@ -102,6 +102,16 @@ pub enum IdempotentCreateError {
     Store(#[from] StoreError),
 }
 
+/// A plain create's failures are an idempotent create's too.
+impl From<CreateError> for IdempotentCreateError {
+    fn from(error: CreateError) -> Self {
+        match error {
+            CreateError::AlreadyExists => Self::AlreadyExists,
+            CreateError::Store(error) => Self::Store(error),
+        }
+    }
+}
+
 /// Why an update or a delete changed nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {

@@ -165,6 +165,27 @@ macro_rules! store_failure {
     };
 }
 
+/// A change the store refused, as the error of the use case `$error` (an
+/// update or a delete, whose errors have the same variants).
+macro_rules! refused_change_of {
+    ($error:ident) => {
+        impl From<ChangeError> for $error {
+            fn from(refused: ChangeError) -> Self {
+                match refused {
+                    ChangeError::NotFound => $error::NotFound,
+                    ChangeError::VersionConflict { expected, actual } => {
+                        $error::VersionConflict { expected, actual }
+                    }
+                    ChangeError::Store(error) => store_failure!($error, error),
+                }
+            }
+        }
+    };
+}
+
+refused_change_of!(UpdatePaymentError);
+refused_change_of!(DeletePaymentError);
+
 /// The payments use cases over a store, a clock and an id generator.
 /// Cheap to clone; share one between tasks.
 #[derive(Clone)]
@@ -357,27 +378,12 @@ impl PaymentService {
         expected: Version,
         patch: PaymentAttributesInput,
     ) -> Result<Payment, UpdatePaymentError> {
-        let current = self
-            .current(organisation, id, expected)
-            .await
-            .map_err(|failure| match failure {
-                ChangeError::NotFound => UpdatePaymentError::NotFound,
-                ChangeError::VersionConflict { expected, actual } => {
-                    UpdatePaymentError::VersionConflict { expected, actual }
-                }
-                ChangeError::Store(error) => store_failure!(UpdatePaymentError, error),
-            })?;
+        let current = self.current(organisation, id, expected).await?;
         let updated = current
             .update(&patch, self.clock.now())
             .map_err(UpdatePaymentError::Invalid)?;
-        match self.repository.update(expected, &updated).await {
-            Ok(()) => Ok(updated.payment),
-            Err(ChangeError::NotFound) => Err(UpdatePaymentError::NotFound),
-            Err(ChangeError::VersionConflict { expected, actual }) => {
-                Err(UpdatePaymentError::VersionConflict { expected, actual })
-            }
-            Err(ChangeError::Store(error)) => Err(store_failure!(UpdatePaymentError, error)),
-        }
+        self.repository.update(expected, &updated).await?;
+        Ok(updated.payment)
     }
 
     /// Deletes the payment, if it is still at `expected`. Its history stays.
@@ -390,22 +396,9 @@ impl PaymentService {
         id: PaymentId,
         expected: Version,
     ) -> Result<PaymentEvent, DeletePaymentError> {
-        let refused = |failure| match failure {
-            ChangeError::NotFound => DeletePaymentError::NotFound,
-            ChangeError::VersionConflict { expected, actual } => {
-                DeletePaymentError::VersionConflict { expected, actual }
-            }
-            ChangeError::Store(error) => store_failure!(DeletePaymentError, error),
-        };
-        let current = self
-            .current(organisation, id, expected)
-            .await
-            .map_err(refused)?;
+        let current = self.current(organisation, id, expected).await?;
         let deleted = current.delete(self.clock.now());
-        self.repository
-            .delete(expected, &deleted)
-            .await
-            .map_err(refused)?;
+        self.repository.delete(expected, &deleted).await?;
         Ok(deleted)
     }
 
@@ -464,11 +457,10 @@ impl PaymentService {
             version: payment.version,
             live: true,
         });
-        match (refused_change(expected, organisation, state), found) {
-            (None, Some(payment)) => Ok(payment),
-            (Some(refusal), _) => Err(refusal),
-            // A payment that could be changed was found, so this is unreachable.
-            (None, None) => Err(ChangeError::NotFound),
+        match refused_change(expected, organisation, state) {
+            Some(refusal) => Err(refusal),
+            // The rule lets only a payment that was found through.
+            None => found.ok_or(ChangeError::NotFound),
         }
     }
 }
