@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use payments_domain::{
@@ -429,7 +430,6 @@ impl PaymentRepository for DynamoRepository {
         organisation: OrganisationId,
         request: PageRequest,
     ) -> Result<Page, StoreError> {
-        let size = request.size.get();
         let oldest_first = request.order == ListOrder::OldestFirst;
         let after = match request.after.map(|cursor| keys::cursor_gsi1sk(&cursor)) {
             None => None,
@@ -462,29 +462,12 @@ impl PaymentRepository for DynamoRepository {
                 .expression_attribute_names("#position", keys::GSI1SK)
                 .expression_attribute_values(":after", item::s(position)),
         };
-
-        // One more than the page, to know whether a next page exists. A
-        // query stops at 1 MB, so keep reading until that many arrived or
-        // the index has no more (payments are a few KB: one request).
-        let mut payments = Vec::with_capacity(size + 1);
-        let mut start = None;
-        loop {
-            let wanted = i32::try_from(size + 1 - payments.len()).unwrap_or(i32::MAX);
-            let output = query
-                .clone()
-                .limit(wanted)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(errors::from_sdk)?;
-            for listed in output.items() {
-                payments.push(listed_payment(listed, organisation)?);
-            }
-            match output.last_evaluated_key {
-                Some(last) if payments.len() <= size => start = Some(last),
-                _ => break,
-            }
-        }
+        // One more than the page, to know whether a next page exists.
+        let payments = query_up_to(query, request.size.with_lookahead())
+            .await?
+            .iter()
+            .map(|listed| listed_payment(listed, organisation))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_lookahead(payments, request.size))
     }
 
@@ -504,14 +487,17 @@ impl PaymentRepository for DynamoRepository {
         id: PaymentId,
         request: HistoryRequest,
     ) -> Result<Option<HistoryPage>, StoreError> {
-        // The page is the range of event sort keys from the one after the
-        // cursor: `BETWEEN` on the sort key, so DynamoDB reads only it.
+        // Versions go up by one, so the page and its look-ahead are the
+        // event sort keys from the one after the cursor to `wanted` later:
+        // `BETWEEN` on the sort key, so DynamoDB reads only them.
+        let wanted = request.size.with_lookahead();
         let first = match request.after {
-            None => Some(Version::INITIAL),
-            Some(after) => after.number().checked_add(1).map(Version::new),
+            None => Some(0),
+            Some(after) => after.number().checked_add(1),
         };
         let mut events = Vec::new();
         if let Some(first) = first {
+            let last = first.saturating_add(u64::try_from(wanted - 1).unwrap_or(u64::MAX));
             let query = self
                 .client
                 .query()
@@ -521,35 +507,17 @@ impl PaymentRepository for DynamoRepository {
                 .expression_attribute_names("#pk", keys::PK)
                 .expression_attribute_names("#sk", keys::SK)
                 .expression_attribute_values(":pk", item::s(keys::payment_pk(id)))
-                .expression_attribute_values(":first", item::s(keys::event_sk(first)))
-                .expression_attribute_values(
-                    ":last",
-                    item::s(keys::event_sk(Version::new(u64::MAX))),
-                );
-            let wanted = request.size.with_lookahead();
-            let mut start = None;
-            loop {
-                let output = query
-                    .clone()
-                    .limit(i32::try_from(wanted - events.len()).unwrap_or(i32::MAX))
-                    .set_exclusive_start_key(start.take())
-                    .send()
-                    .await
-                    .map_err(errors::from_sdk)?;
-                for stored in output.items() {
-                    let event =
-                        item::decode_event(stored).map_err(|reason| corrupt(stored, &reason))?;
-                    // The partition is the payment's: an event of another
-                    // organisation means the payment is not the caller's.
-                    if event.payment.organisation_id != organisation {
-                        return Ok(None);
-                    }
-                    events.push(event);
+                .expression_attribute_values(":first", item::s(keys::event_sk(Version::new(first))))
+                .expression_attribute_values(":last", item::s(keys::event_sk(Version::new(last))));
+            for stored in query_up_to(query, wanted).await? {
+                let event =
+                    item::decode_event(&stored).map_err(|reason| corrupt(&stored, &reason))?;
+                // The partition is the payment's: an event of another
+                // organisation means the payment is not the caller's.
+                if event.payment.organisation_id != organisation {
+                    return Ok(None);
                 }
-                match output.last_evaluated_key {
-                    Some(last) if events.len() < wanted => start = Some(last),
-                    _ => break,
-                }
+                events.push(event);
             }
         }
         // An empty page is the end of a history, or no history at all for
@@ -578,6 +546,28 @@ impl PaymentRepository for DynamoRepository {
             .await
             .map(|_| ())
             .map_err(|error| StoreError::Unavailable(Box::new(error)))
+    }
+}
+
+/// Up to `wanted` items of `query`, in its order. A query stops at 1 MB, so
+/// it is sent again from where it stopped until that many arrived or none
+/// are left (payments and events are a few KB: one request).
+async fn query_up_to(query: QueryFluentBuilder, wanted: usize) -> Result<Vec<Item>, StoreError> {
+    let mut items = Vec::with_capacity(wanted);
+    let mut start = None;
+    loop {
+        let output = query
+            .clone()
+            .limit(i32::try_from(wanted - items.len()).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(errors::from_sdk)?;
+        items.extend(output.items.unwrap_or_default());
+        match output.last_evaluated_key {
+            Some(last) if items.len() < wanted => start = Some(last),
+            _ => return Ok(items),
+        }
     }
 }
 
