@@ -48,22 +48,20 @@ pub fn encode_cursor(cursor: &PageCursor) -> String {
 /// # Errors
 /// A 400 problem when the token was not made by this API.
 pub fn decode_cursor(token: &str) -> Result<PageCursor, Problem> {
-    let invalid = || Problem::bad_request(format!("{PAGE_AFTER} is not a cursor this API issued"));
-    let plain = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-    let plain = String::from_utf8(plain).map_err(|_| invalid())?;
+    let plain = decode_token(token)?;
     let mut parts = plain.split('.');
     let (Some(CURSOR_VERSION), Some(micros), Some(id), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(invalid());
+        return Err(invalid_cursor());
     };
     let created_on = micros
         .parse::<i64>()
         .ok()
         .filter(|m| CURSOR_MICROS.contains(m))
         .and_then(|m| Timestamp::from_unix_micros(m).ok())
-        .ok_or_else(invalid)?;
-    let id = PaymentId::from_uuid(uuid::Uuid::try_parse(id).map_err(|_| invalid())?);
+        .ok_or_else(invalid_cursor)?;
+    let id = PaymentId::from_uuid(uuid::Uuid::try_parse(id).map_err(|_| invalid_cursor())?);
     Ok(PageCursor { created_on, id })
 }
 
@@ -78,16 +76,26 @@ pub fn encode_history_cursor(after: Version) -> String {
 /// # Errors
 /// A 400 problem when the token was not made by this API.
 pub fn decode_history_cursor(token: &str) -> Result<Version, Problem> {
-    let invalid = || Problem::bad_request(format!("{PAGE_AFTER} is not a cursor this API issued"));
-    let plain = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-    let plain = String::from_utf8(plain).map_err(|_| invalid())?;
-    let number = plain
+    let number = decode_token(token)?
         .strip_prefix(HISTORY_CURSOR)
         .and_then(|rest| rest.strip_prefix('.'))
         .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|digits| digits.parse::<u64>().ok())
-        .ok_or_else(invalid)?;
+        .ok_or_else(invalid_cursor)?;
     Ok(Version::new(number))
+}
+
+/// The 400 of a `page[after]` this API did not issue.
+fn invalid_cursor() -> Problem {
+    Problem::bad_request(format!("{PAGE_AFTER} is not a cursor this API issued"))
+}
+
+/// The text inside a cursor token.
+fn decode_token(token: &str) -> Result<String, Problem> {
+    let plain = URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| invalid_cursor())?;
+    String::from_utf8(plain).map_err(|_| invalid_cursor())
 }
 
 fn page_size(value: &str) -> Result<PageSize, Problem> {
