@@ -150,7 +150,8 @@
 //! | --- | --- | --- |
 //! | create | 1 `TransactWriteItems` (payment, event) | 10 WRU: 2×2 + 2×2 transactional, 2 for the index entry |
 //! | idempotent create | 1 `TransactWriteItems` (key, payment, event) | 12 WRU |
-//! | replay (same key and request) | 1 cancelled `TransactWriteItems`, 1 `GetItem` (creation event) | at most 12 WRU for the attempt, 1 RRU |
+//! | replay (same key and request) | 1 cancelled `TransactWriteItems`, 1 `Query` (the creation event) | at most 12 WRU for the attempt, 1 RRU |
+//! | replay of a body today's rules refuse | 1 `GetItem` (the key), 1 `Query` (the creation event) | 2 RRU |
 //! | same key, other request | 1 cancelled `TransactWriteItems` | at most 12 WRU |
 //! | get | 1 `GetItem`, consistent | 1 RRU |
 //! | list, page of *n* | 1 `Query` on `GSI1`, `Limit` *n* + 1 | ½ RRU per 4 KB read: 4 RRU for 20, 19.5 RRU for 100 |

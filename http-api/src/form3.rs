@@ -9,7 +9,8 @@ use bytes::Bytes;
 use http::header::{HeaderValue, ETAG};
 use http::{HeaderMap, StatusCode};
 use payments_domain::{
-    FieldPath, OrganisationId, Payment, PaymentAttributesInput, PaymentEvent, PaymentId, Version,
+    FieldPath, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput, PaymentEvent,
+    PaymentId, Version,
 };
 use payments_ports::{CreatePayment, CreatedPayment};
 use serde::{Deserialize, Serialize};
@@ -161,12 +162,40 @@ pub async fn create(
 ) -> Result<Response, Problem> {
     let body = body::bytes(body)?;
     let idempotency = idempotency::from_headers(&headers, COLLECTION, &body)?;
-    if let Some(replayed) =
-        idempotency::replay(&state, caller.organisation_id, idempotency.as_ref()).await?
-    {
-        return Ok(created_response(&replayed, &links));
-    }
-    let document: CreateDocument = body::json(&headers, &body)?;
+    let (id, attributes) = match judge_create(caller, &headers, &body) {
+        Ok(judged) => judged,
+        Err(refused) => {
+            let replayed = idempotency::replay_or(
+                &state,
+                caller.organisation_id,
+                idempotency.as_ref(),
+                refused,
+            )
+            .await?;
+            return Ok(created_response(&replayed, &links));
+        }
+    };
+    let created = state
+        .service
+        .create_payment(CreatePayment {
+            organisation_id: caller.organisation_id,
+            id: Some(id),
+            attributes,
+            idempotency,
+        })
+        .await
+        .map_err(|error| errors::create(&error))?;
+    Ok(created_response(&created, &links))
+}
+
+/// The id and attributes a create document gives, judged by today's rules
+/// with its envelope, or the problem with the document.
+fn judge_create(
+    caller: Caller,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(PaymentId, PaymentAttributes), Problem> {
+    let document: CreateDocument = body::json(headers, body)?;
     let data = document.data;
 
     // The envelope and the attributes are judged in one pass, so one 422
@@ -204,21 +233,10 @@ pub async fn create(
         }
         Some(Ok(attributes)) => Some(attributes),
     };
-    let (Some(id), Some(attributes), true) = (id, attributes, problems.is_empty()) else {
-        return Err(Problem::validation(problems));
-    };
-
-    let created = state
-        .service
-        .create_payment(CreatePayment {
-            organisation_id: caller.organisation_id,
-            id: Some(id),
-            attributes,
-            idempotency,
-        })
-        .await
-        .map_err(|error| errors::create(&error))?;
-    Ok(created_response(&created, &links))
+    match (id, attributes, problems.is_empty()) {
+        (Some(id), Some(attributes), true) => Ok((id, attributes)),
+        _ => Err(Problem::validation(problems)),
+    }
 }
 
 /// `201` with the payment document, its `Location`, and whether it replays.

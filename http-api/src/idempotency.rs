@@ -53,26 +53,30 @@ pub fn from_headers(
     }))
 }
 
-/// The answer already given to this request, when its key is in force:
-/// looked up before the body is judged, so a retry of a create accepted
-/// once replays even if today's rules would refuse its body. `None` when
-/// the request carries no key, or a new or expired one.
+/// The answer to a create that today's rules `refused`: when its key is in
+/// force for this very request, the payment as first created, so a retry
+/// of a create accepted under older rules replays; otherwise `refused`. A
+/// create that passes judging needs no such look-up: the store reports a
+/// key in force as it writes, and the service replays then.
 ///
 /// # Errors
-/// 422 when the key came with another request; the store's failures.
-pub async fn replay(
+/// `refused`; 422 when the key came with another request; the store's
+/// failures.
+pub async fn replay_or(
     state: &ApiState,
     organisation: OrganisationId,
     idempotency: Option<&IdempotencyRequest>,
-) -> Result<Option<CreatedPayment>, Problem> {
+    refused: Problem,
+) -> Result<CreatedPayment, Problem> {
     let Some(idempotency) = idempotency else {
-        return Ok(None);
+        return Err(refused);
     };
     state
         .service
         .replay_create(organisation, idempotency)
         .await
-        .map_err(|error| errors::create(&error))
+        .map_err(|error| errors::create(&error))?
+        .ok_or(refused)
 }
 
 /// Marks a created response: `Location` of the new payment, and

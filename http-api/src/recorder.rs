@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use payments_domain::{FieldPath, PathSegment, Payment, PaymentAttributesInput, PaymentId};
+use payments_domain::{
+    FieldPath, PathSegment, Payment, PaymentAttributes, PaymentAttributesInput, PaymentId,
+};
 use payments_ports::{CreatePayment, CreatedPayment};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -124,12 +126,40 @@ pub async fn record(
 ) -> Result<Response, Problem> {
     let body = body::bytes(body)?;
     let idempotency = idempotency::from_headers(&headers, COLLECTION, &body)?;
-    if let Some(replayed) =
-        idempotency::replay(&state, caller.organisation_id, idempotency.as_ref()).await?
-    {
-        return created_response(&replayed, &links);
-    }
-    let request: RecordBody = body::json(&headers, &body)?;
+    let attributes = match judge(&state, &headers, &body) {
+        Ok(attributes) => attributes,
+        Err(refused) => {
+            let replayed = idempotency::replay_or(
+                &state,
+                caller.organisation_id,
+                idempotency.as_ref(),
+                refused,
+            )
+            .await?;
+            return created_response(&replayed, &links);
+        }
+    };
+    let created = state
+        .service
+        .create_payment(CreatePayment {
+            organisation_id: caller.organisation_id,
+            id: None,
+            attributes,
+            idempotency,
+        })
+        .await
+        .map_err(|error| errors::create(&error))?;
+    created_response(&created, &links)
+}
+
+/// The attributes a recorder body gives, judged by today's rules, or the
+/// problem with the body.
+fn judge(
+    state: &ApiState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<PaymentAttributes, Problem> {
+    let request: RecordBody = body::json(headers, body)?;
 
     // Missing members, the amount's form and the attributes' own problems
     // are judged in one pass, so one 422 lists every problem.
@@ -168,9 +198,9 @@ pub async fn record(
         ..Default::default()
     }
     .validate();
-    let attributes = match attributes {
-        Ok(attributes) if problems.is_empty() => attributes,
-        Ok(_) => return Err(Problem::validation(problems)),
+    match attributes {
+        Ok(attributes) if problems.is_empty() => Ok(attributes),
+        Ok(_) => Err(Problem::validation(problems)),
         Err(invalid) => {
             for problem in errors::invalid(&invalid, &pointer).errors() {
                 // A member reported above (missing, or not a number) is not
@@ -182,21 +212,9 @@ pub async fn record(
                     problems.push(problem.clone());
                 }
             }
-            return Err(Problem::validation(problems));
+            Err(Problem::validation(problems))
         }
-    };
-
-    let created = state
-        .service
-        .create_payment(CreatePayment {
-            organisation_id: caller.organisation_id,
-            id: None,
-            attributes,
-            idempotency,
-        })
-        .await
-        .map_err(|error| errors::create(&error))?;
-    created_response(&created, &links)
+    }
 }
 
 /// `201` with the record, its `Location`, and whether it replays.

@@ -275,9 +275,11 @@ impl PaymentService {
     /// The answer to a create that carries `idempotency`, when its key is in
     /// force: the payment as first created (the same request again) or
     /// [`CreatePaymentError::IdempotencyKeyReused`] (another request).
-    /// `None` when the key is new or expired. Front ends ask this before
-    /// they judge the request's body, so a retry replays even if today's
-    /// rules would refuse what was accepted the first time.
+    /// `None` when the key is new or expired. Front ends ask this when
+    /// today's rules refuse a create's body, so a retry replays even if
+    /// what was accepted the first time would be refused now; a create
+    /// that passes needs no look-up ([`Self::create_payment`] replays when
+    /// the store reports the key in force).
     ///
     /// # Errors
     /// See [`CreatePaymentError`].

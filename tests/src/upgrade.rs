@@ -211,7 +211,7 @@ async fn replays_and_updates(app: &Router, record: &Value) {
     let payment = format!("/v1/payments/{}", LegacyPayment::ID);
     let last = LegacyPayment::VERSIONS - 1;
     // A retry of the keyed create replays it, although today's rules would
-    // refuse its currency: the key is looked up before the body is judged.
+    // refuse its currency: a refused body is checked against its key.
     let retry = Request::post("/payments")
         .header("x-api-key", KEY_A)
         .header("content-type", "application/json")
