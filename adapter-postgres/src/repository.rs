@@ -532,21 +532,27 @@ mod tests {
 
     use super::*;
 
+    /// A connection to a migrated test database whose planner may not
+    /// read a whole table: on a near-empty table it rightly prefers a
+    /// sequential scan, and the plans worth seeing are a large table's.
+    async fn planner_connection() -> sqlx::pool::PoolConnection<Postgres> {
+        let url = payments_test_services::postgres::test_database_url().await;
+        let repository = PostgresRepository::connect(&PostgresConfig::new(url)).unwrap();
+        repository.migrate().await.unwrap();
+        let mut connection = repository.pool().acquire().await.unwrap();
+        connection
+            .execute("SET enable_seqscan = off")
+            .await
+            .unwrap();
+        connection
+    }
+
     /// The page query's plan on a real server, for every order and with and
     /// without a cursor: a range scan of the partial index that starts at
     /// the cursor and needs no sort, so a page costs O(page size).
     #[tokio::test]
     async fn a_page_is_an_index_range_scan_from_the_cursor() {
-        let url = payments_test_services::postgres::test_database_url().await;
-        let repository = PostgresRepository::connect(&PostgresConfig::new(url)).unwrap();
-        repository.migrate().await.unwrap();
-        let mut connection = repository.pool().acquire().await.unwrap();
-        // On a near-empty table the planner rightly prefers a sequential
-        // scan; forbid it to see the plan a large table gets.
-        connection
-            .execute("SET enable_seqscan = off")
-            .await
-            .unwrap();
+        let mut connection = planner_connection().await;
 
         for order in [ListOrder::OldestFirst, ListOrder::NewestFirst] {
             for after_cursor in [false, true] {
@@ -590,16 +596,7 @@ mod tests {
     /// sorts, and neither reads more than its page or batch.
     #[tokio::test]
     async fn a_history_page_and_a_purge_batch_are_index_range_scans() {
-        let url = payments_test_services::postgres::test_database_url().await;
-        let repository = PostgresRepository::connect(&PostgresConfig::new(url)).unwrap();
-        repository.migrate().await.unwrap();
-        let mut connection = repository.pool().acquire().await.unwrap();
-        // An empty table's statistics favour reading everything; forbid
-        // that to see the plan a large table gets.
-        connection
-            .execute("SET enable_seqscan = off")
-            .await
-            .unwrap();
+        let mut connection = planner_connection().await;
 
         let history = sqlx::query_scalar::<_, String>(&format!("EXPLAIN {HISTORY_PAGE}"))
             .bind(uuid::Uuid::nil())
