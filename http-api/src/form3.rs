@@ -12,7 +12,7 @@ use payments_domain::{
     FieldPath, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput, PaymentEvent,
     PaymentId, Version,
 };
-use payments_ports::{CreatePayment, CreatedPayment};
+use payments_ports::CreatedPayment;
 use serde::{Deserialize, Serialize};
 
 use crate::base_path::Links;
@@ -162,29 +162,9 @@ pub async fn create(
 ) -> Result<Response, Problem> {
     let body = body::bytes(body)?;
     let idempotency = idempotency::from_headers(&headers, COLLECTION, &body)?;
-    let (id, attributes) = match judge_create(caller, &headers, &body) {
-        Ok(judged) => judged,
-        Err(refused) => {
-            let replayed = idempotency::replay_or(
-                &state,
-                caller.organisation_id,
-                idempotency.as_ref(),
-                refused,
-            )
-            .await?;
-            return Ok(created_response(&replayed, &links));
-        }
-    };
-    let created = state
-        .service
-        .create_payment(CreatePayment {
-            organisation_id: caller.organisation_id,
-            id: Some(id),
-            attributes,
-            idempotency,
-        })
-        .await
-        .map_err(|error| errors::create(&error))?;
+    let judged =
+        judge_create(caller, &headers, &body).map(|(id, attributes)| (Some(id), attributes));
+    let created = idempotency::create(&state, caller.organisation_id, idempotency, judged).await?;
     Ok(created_response(&created, &links))
 }
 

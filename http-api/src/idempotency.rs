@@ -4,8 +4,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use http::header::{HeaderValue, LOCATION};
 use http::HeaderMap;
-use payments_domain::{IdempotencyKey, OrganisationId};
-use payments_ports::{CreatedPayment, IdempotencyRequest, RequestFingerprint};
+use payments_domain::{IdempotencyKey, OrganisationId, PaymentAttributes, PaymentId};
+use payments_ports::{CreatePayment, CreatedPayment, IdempotencyRequest, RequestFingerprint};
 use sha2::{Digest, Sha256};
 
 use crate::errors;
@@ -53,30 +53,46 @@ pub fn from_headers(
     }))
 }
 
-/// The answer to a create that today's rules `refused`: when its key is in
-/// force for this very request, the payment as first created, so a retry
-/// of a create accepted under older rules replays; otherwise `refused`. A
-/// create that passes judging needs no such look-up: the store reports a
-/// key in force as it writes, and the service replays then.
+/// The create both contracts make of a request: the payment `judged`
+/// from its body (the id the client chose, if any, and the attributes) is
+/// created, or replayed when its key is in force. When today's rules
+/// refused the body (`judged` is the problem), the key is looked up: in
+/// force for this very request, the payment as first created answers, so
+/// a retry of a create accepted under older rules replays; otherwise the
+/// problem stands. A body that passes needs no look-up: the store reports
+/// a key in force as it writes, and the service replays then.
 ///
 /// # Errors
-/// `refused`; 422 when the key came with another request; the store's
-/// failures.
-pub async fn replay_or(
+/// The body's problem; 409 for a taken id; 422 when the key came with
+/// another request; the store's failures.
+pub async fn create(
     state: &ApiState,
     organisation: OrganisationId,
-    idempotency: Option<&IdempotencyRequest>,
-    refused: Problem,
+    idempotency: Option<IdempotencyRequest>,
+    judged: Result<(Option<PaymentId>, PaymentAttributes), Problem>,
 ) -> Result<CreatedPayment, Problem> {
-    let Some(idempotency) = idempotency else {
-        return Err(refused);
+    let (id, attributes) = match (judged, &idempotency) {
+        (Ok(judged), _) => judged,
+        (Err(refused), None) => return Err(refused),
+        (Err(refused), Some(idempotency)) => {
+            return state
+                .service
+                .replay_create(organisation, idempotency)
+                .await
+                .map_err(|error| errors::create(&error))?
+                .ok_or(refused)
+        }
     };
     state
         .service
-        .replay_create(organisation, idempotency)
+        .create_payment(CreatePayment {
+            organisation_id: organisation,
+            id,
+            attributes,
+            idempotency,
+        })
         .await
-        .map_err(|error| errors::create(&error))?
-        .ok_or(refused)
+        .map_err(|error| errors::create(&error))
 }
 
 /// Marks a created response: `Location` of the new payment, and

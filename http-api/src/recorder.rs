@@ -10,7 +10,7 @@ use http::{HeaderMap, StatusCode};
 use payments_domain::{
     FieldPath, PathSegment, Payment, PaymentAttributes, PaymentAttributesInput, PaymentId,
 };
-use payments_ports::{CreatePayment, CreatedPayment};
+use payments_ports::CreatedPayment;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -126,29 +126,9 @@ pub async fn record(
 ) -> Result<Response, Problem> {
     let body = body::bytes(body)?;
     let idempotency = idempotency::from_headers(&headers, COLLECTION, &body)?;
-    let attributes = match judge(&state, &headers, &body) {
-        Ok(attributes) => attributes,
-        Err(refused) => {
-            let replayed = idempotency::replay_or(
-                &state,
-                caller.organisation_id,
-                idempotency.as_ref(),
-                refused,
-            )
-            .await?;
-            return created_response(&replayed, &links);
-        }
-    };
-    let created = state
-        .service
-        .create_payment(CreatePayment {
-            organisation_id: caller.organisation_id,
-            id: None,
-            attributes,
-            idempotency,
-        })
-        .await
-        .map_err(|error| errors::create(&error))?;
+    // The recorder's ids are made by the service.
+    let judged = judge(&state, &headers, &body).map(|attributes| (None, attributes));
+    let created = idempotency::create(&state, caller.organisation_id, idempotency, judged).await?;
     created_response(&created, &links)
 }
 
