@@ -6,7 +6,6 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
-use http::header::{HeaderValue, ETAG};
 use http::{HeaderMap, StatusCode};
 use payments_domain::{
     FieldPath, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput, PaymentEvent,
@@ -20,7 +19,8 @@ use crate::body::{self, push_member};
 use crate::errors;
 use crate::idempotency;
 use crate::keys::Caller;
-use crate::pagination::{self, ListLinks};
+use crate::pagination;
+use crate::payment_response::{self, ListDocument};
 use crate::path_id::PathId;
 use crate::problem::{FieldProblem, Problem};
 use crate::ApiState;
@@ -79,19 +79,19 @@ fn pointer(path: &FieldPath) -> String {
     path.to_json_pointer("/data")
 }
 
-/// `200`/`201` with the payment document, `Location`-free, `ETag` = version.
+/// `status` with the payment document, `ETag` = version.
 fn payment_response(status: StatusCode, payment: &Payment, links: &Links) -> Response {
-    let document = Document {
+    payment_response::one(status, document(payment, links), payment.version)
+}
+
+/// The payment document of `payment`, with its self link.
+fn document(payment: &Payment, links: &Links) -> Document<PaymentResource> {
+    Document {
         data: PaymentResource::new(payment),
         links: SelfLink {
             this: location(links, payment.id),
         },
-    };
-    let mut response = (status, Json(document)).into_response();
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", payment.version)) {
-        response.headers_mut().insert(ETAG, etag);
     }
-    response
 }
 
 /// Request body of a create.
@@ -115,17 +115,10 @@ struct CreateData {
     attributes: Option<PaymentAttributesInput>,
 }
 
-fn field(pointer: &str, detail: impl Into<String>) -> FieldProblem {
-    FieldProblem {
-        pointer: pointer.to_owned(),
-        detail: detail.into(),
-    }
-}
-
 fn check_type(kind: Option<&String>, problems: &mut Vec<FieldProblem>) {
     if let Some(kind) = kind {
         if kind != RESOURCE_TYPE {
-            problems.push(field(
+            problems.push(FieldProblem::new(
                 "/data/type",
                 format!("must be \"{RESOURCE_TYPE}\", got {kind:?}"),
             ));
@@ -141,11 +134,11 @@ fn parse_id<T>(
 ) -> Option<T> {
     match value.map(|text| parse(text)) {
         None => {
-            problems.push(field(at, "is required"));
+            problems.push(FieldProblem::new(at, "is required"));
             None
         }
         Some(Err(message)) => {
-            problems.push(field(at, message));
+            problems.push(FieldProblem::new(at, message));
             None
         }
         Some(Ok(parsed)) => Some(parsed),
@@ -200,11 +193,11 @@ fn judge_create(
         ));
     }
     if data.version.is_some_and(|version| version != 0) {
-        problems.push(field("/data/version", "a new payment starts at version 0"));
+        problems.push(FieldProblem::new("/data/version", "a new payment starts at version 0"));
     }
     let attributes = match data.attributes.map(|attributes| attributes.validate()) {
         None => {
-            problems.push(field("/data/attributes", "is required"));
+            problems.push(FieldProblem::new("/data/attributes", "is required"));
             None
         }
         Some(Err(invalid)) => {
@@ -221,13 +214,12 @@ fn judge_create(
 
 /// `201` with the payment document, its `Location`, and whether it replays.
 fn created_response(created: &CreatedPayment, links: &Links) -> Response {
-    let mut response = payment_response(StatusCode::CREATED, &created.payment, links);
-    idempotency::mark_created(
-        response.headers_mut(),
-        &location(links, created.payment.id),
-        created.replayed,
-    );
-    response
+    let payment = &created.payment;
+    payment_response::created(
+        document(payment, links),
+        created,
+        &location(links, payment.id),
+    )
 }
 
 /// `GET /v1/payments/{id}`.
@@ -245,12 +237,6 @@ pub async fn fetch(
     Ok(payment_response(StatusCode::OK, &payment, &links))
 }
 
-#[derive(Serialize)]
-struct ListDocument {
-    data: Vec<PaymentResource>,
-    links: ListLinks,
-}
-
 /// `GET /v1/payments`: one page of the caller's payments.
 pub async fn list(
     State(state): State<ApiState>,
@@ -258,12 +244,11 @@ pub async fn list(
     links: Links,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    let (request, page) = pagination::fetch(&state, caller, query.as_deref()).await?;
-    let document = ListDocument {
-        data: page.payments.iter().map(PaymentResource::new).collect(),
-        links: pagination::links(&links.href(COLLECTION), &request, &page),
-    };
-    Ok(Json(document).into_response())
+    let collection = links.href(COLLECTION);
+    payment_response::list(&state, caller, query.as_deref(), &collection, |payment| {
+        Ok(PaymentResource::new(payment))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,8 +272,8 @@ struct UpdateData {
 /// silently ignoring a `null` would surprise the client.
 fn nulls(value: &serde_json::Value, at: &mut String, found: &mut Vec<FieldProblem>) {
     match value {
-        serde_json::Value::Null => found.push(field(
-            at,
+        serde_json::Value::Null => found.push(FieldProblem::new(
+            at.as_str(),
             "cannot be removed by an update; send a value or leave it out",
         )),
         serde_json::Value::Object(members) => {
@@ -318,7 +303,7 @@ fn patch_attributes(
     problems: &mut Vec<FieldProblem>,
 ) -> Option<PaymentAttributesInput> {
     let Some(value) = value else {
-        problems.push(field(
+        problems.push(FieldProblem::new(
             "/data/attributes",
             "is required: give the attributes to change",
         ));
@@ -332,7 +317,7 @@ fn patch_attributes(
     match serde_path_to_error::deserialize::<_, PaymentAttributesInput>(value) {
         Ok(patch) if patch.is_empty() && nulls_found => None,
         Ok(patch) if patch.is_empty() => {
-            problems.push(field(
+            problems.push(FieldProblem::new(
                 "/data/attributes",
                 "give at least one attribute to change",
             ));
@@ -341,7 +326,7 @@ fn patch_attributes(
         Ok(patch) => Some(patch),
         Err(error) => {
             let pointer = format!("/data/attributes{}", body::pointer(error.path()));
-            problems.push(field(&pointer, body::message(error.inner())));
+            problems.push(FieldProblem::new(pointer, body::message(error.inner())));
             None
         }
     }
@@ -365,17 +350,17 @@ pub async fn update(
     check_type(data.kind.as_ref(), &mut problems);
     match data.id.as_deref().map(PaymentId::parse) {
         Some(Ok(body_id)) if body_id == id => {}
-        Some(Ok(_)) => problems.push(field("/data/id", "must be the id in the URL")),
-        Some(Err(message)) => problems.push(field("/data/id", message)),
-        None => problems.push(field("/data/id", "is required")),
+        Some(Ok(_)) => problems.push(FieldProblem::new("/data/id", "must be the id in the URL")),
+        Some(Err(message)) => problems.push(FieldProblem::new("/data/id", message)),
+        None => problems.push(FieldProblem::new("/data/id", "is required")),
     }
     if let Some(organisation) = &data.organisation_id {
         if OrganisationId::parse(organisation).ok() != Some(caller.organisation_id) {
-            problems.push(field("/data/organisation_id", "cannot be changed"));
+            problems.push(FieldProblem::new("/data/organisation_id", "cannot be changed"));
         }
     }
     if data.version.is_none() {
-        problems.push(field(
+        problems.push(FieldProblem::new(
             "/data/version",
             "is required: send the version you read",
         ));
@@ -449,12 +434,6 @@ impl EventResource {
     }
 }
 
-#[derive(Serialize)]
-struct EventsDocument {
-    data: Vec<EventResource>,
-    links: ListLinks,
-}
-
 /// `GET /v1/payments/{id}/events`: one page of the history, oldest first,
 /// also after deletion (`page[size]` 1–100, default 20; `page[after]`).
 pub async fn events(
@@ -471,7 +450,7 @@ pub async fn events(
         .await
         .map_err(|error| errors::history(&error))?;
     let path = links.href(&format!("{COLLECTION}/{id}/events"));
-    let document = EventsDocument {
+    let document = ListDocument {
         data: page.events.iter().map(EventResource::new).collect(),
         links: pagination::history_links(&path, &request, &page),
     };

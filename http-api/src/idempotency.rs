@@ -2,7 +2,6 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use http::header::{HeaderValue, LOCATION};
 use http::HeaderMap;
 use payments_domain::{IdempotencyKey, OrganisationId, PaymentAttributes, PaymentId};
 use payments_ports::{CreatePayment, CreatedPayment, IdempotencyRequest, RequestFingerprint};
@@ -93,15 +92,4 @@ pub async fn create(
         })
         .await
         .map_err(|error| errors::create(&error))
-}
-
-/// Marks a created response: `Location` of the new payment, and
-/// `Idempotent-Replayed: true` when it answers a retry.
-pub fn mark_created(headers: &mut HeaderMap, location: &str, replayed: bool) {
-    if let Ok(value) = HeaderValue::from_str(location) {
-        headers.insert(LOCATION, value);
-    }
-    if replayed {
-        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
-    }
 }

@@ -61,6 +61,7 @@ mod idempotency;
 mod keys;
 mod operations;
 mod pagination;
+mod payment_response;
 mod path_id;
 mod problem;
 mod recorder;

@@ -22,6 +22,16 @@ pub struct FieldProblem {
     pub detail: String,
 }
 
+impl FieldProblem {
+    /// The problem `detail` at `pointer`.
+    pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
 /// An error response: `type`, `title`, `status`, `detail`, the request id,
 /// and for validation failures an `errors` list. The `type` is a stable
 /// relative URI (`/problems/validation`) clients may switch on.

@@ -3,8 +3,7 @@
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use payments_domain::{
@@ -19,7 +18,7 @@ use crate::body;
 use crate::errors;
 use crate::idempotency;
 use crate::keys::Caller;
-use crate::pagination::{self, ListLinks};
+use crate::payment_response;
 use crate::path_id::PathId;
 use crate::problem::{FieldProblem, Problem};
 use crate::ApiState;
@@ -108,13 +107,6 @@ fn amount_text(raw: &RawValue) -> Result<String, String> {
     }
 }
 
-fn field(pointer: &str, detail: impl Into<String>) -> FieldProblem {
-    FieldProblem {
-        pointer: pointer.to_owned(),
-        detail: detail.into(),
-    }
-}
-
 /// `POST /payments`: record a payment. 201 with the record; 400 without a
 /// body or with malformed JSON; 422 with every invalid field.
 pub async fn record(
@@ -151,12 +143,12 @@ fn judge(
         (request.amount.is_some(), "/amount"),
     ] {
         if !value {
-            problems.push(field(at, "is required"));
+            problems.push(FieldProblem::new(at, "is required"));
         }
     }
     let amount = match request.amount.as_deref().map(amount_text) {
         Some(Err(message)) => {
-            problems.push(field("/amount", message));
+            problems.push(FieldProblem::new("/amount", message));
             None
         }
         Some(Ok(text)) => Some(text),
@@ -199,13 +191,12 @@ fn judge(
 
 /// `201` with the record, its `Location`, and whether it replays.
 fn created_response(created: &CreatedPayment, links: &Links) -> Result<Response, Problem> {
-    let mut response = (StatusCode::CREATED, Json(Record::new(&created.payment)?)).into_response();
-    idempotency::mark_created(
-        response.headers_mut(),
-        &links.href(&format!("{COLLECTION}/{}", created.payment.id)),
-        created.replayed,
-    );
-    Ok(response)
+    let payment = &created.payment;
+    Ok(payment_response::created(
+        Record::new(payment)?,
+        created,
+        &links.href(&format!("{COLLECTION}/{}", payment.id)),
+    ))
 }
 
 /// `GET /payments/{id}`: any payment of the caller, in the recorder's view.
@@ -219,13 +210,11 @@ pub async fn fetch(
         .fetch_payment(caller.organisation_id, id)
         .await
         .map_err(|error| errors::fetch(&error))?;
-    Ok(Json(Record::new(&payment)?).into_response())
-}
-
-#[derive(Serialize)]
-struct RecordList {
-    data: Vec<Record>,
-    links: ListLinks,
+    Ok(payment_response::one(
+        StatusCode::OK,
+        Record::new(&payment)?,
+        payment.version,
+    ))
 }
 
 /// `GET /payments`: one page of the caller's payments, recorder view.
@@ -235,15 +224,6 @@ pub async fn list(
     links: Links,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    let (request, page) = pagination::fetch(&state, caller, query.as_deref()).await?;
-    let data = page
-        .payments
-        .iter()
-        .map(Record::new)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(RecordList {
-        data,
-        links: pagination::links(&links.href(COLLECTION), &request, &page),
-    })
-    .into_response())
+    let collection = links.href(COLLECTION);
+    payment_response::list(&state, caller, query.as_deref(), &collection, Record::new).await
 }
