@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use crate::base_path::Links;
 use crate::body::{self, push_member};
 use crate::errors;
-use crate::idempotency;
+use crate::idempotency::{self, CreateRequest};
 use crate::keys::Caller;
 use crate::pagination;
-use crate::payment_response::{self, ListDocument};
 use crate::path_id::PathId;
+use crate::payment_response::{self, ListDocument, PaymentView};
 use crate::problem::{FieldProblem, Problem};
 use crate::ApiState;
 
@@ -67,6 +67,15 @@ struct SelfLink {
 struct Document<T> {
     data: T,
     links: SelfLink,
+}
+
+/// `GET /v1/payments` lists payments in this view.
+impl PaymentView for PaymentResource {
+    const COLLECTION: &'static str = COLLECTION;
+
+    fn of(payment: &Payment) -> Result<Self, Problem> {
+        Ok(Self::new(payment))
+    }
 }
 
 /// The payment's URL path as the client reaches it.
@@ -148,16 +157,13 @@ fn parse_id<T>(
 /// `POST /v1/payments`: create a payment with a client-chosen id.
 pub async fn create(
     State(state): State<ApiState>,
-    caller: Caller,
-    links: Links,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: CreateRequest,
 ) -> Result<Response, Problem> {
-    let body = body::bytes(body)?;
-    let idempotency = idempotency::from_headers(&headers, COLLECTION, &body)?;
-    let judged =
-        judge_create(caller, &headers, &body).map(|(id, attributes)| (Some(id), attributes));
-    let created = idempotency::create(&state, caller.organisation_id, idempotency, judged).await?;
+    let (caller, links) = (request.caller, request.links.clone());
+    let created = idempotency::create(&state, COLLECTION, request, |headers, body| {
+        judge_create(caller, headers, body).map(|(id, attributes)| (Some(id), attributes))
+    })
+    .await?;
     Ok(created_response(&created, &links))
 }
 
@@ -193,7 +199,10 @@ fn judge_create(
         ));
     }
     if data.version.is_some_and(|version| version != 0) {
-        problems.push(FieldProblem::new("/data/version", "a new payment starts at version 0"));
+        problems.push(FieldProblem::new(
+            "/data/version",
+            "a new payment starts at version 0",
+        ));
     }
     let attributes = match data.attributes.map(|attributes| attributes.validate()) {
         None => {
@@ -229,26 +238,8 @@ pub async fn fetch(
     links: Links,
     PathId(id): PathId,
 ) -> Result<Response, Problem> {
-    let payment = state
-        .service
-        .fetch_payment(caller.organisation_id, id)
-        .await
-        .map_err(|error| errors::fetch(&error))?;
+    let payment = payment_response::read(&state, caller, id).await?;
     Ok(payment_response(StatusCode::OK, &payment, &links))
-}
-
-/// `GET /v1/payments`: one page of the caller's payments.
-pub async fn list(
-    State(state): State<ApiState>,
-    caller: Caller,
-    links: Links,
-    RawQuery(query): RawQuery,
-) -> Result<Response, Problem> {
-    let collection = links.href(COLLECTION);
-    payment_response::list(&state, caller, query.as_deref(), &collection, |payment| {
-        Ok(PaymentResource::new(payment))
-    })
-    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -356,7 +347,10 @@ pub async fn update(
     }
     if let Some(organisation) = &data.organisation_id {
         if OrganisationId::parse(organisation).ok() != Some(caller.organisation_id) {
-            problems.push(FieldProblem::new("/data/organisation_id", "cannot be changed"));
+            problems.push(FieldProblem::new(
+                "/data/organisation_id",
+                "cannot be changed",
+            ));
         }
     }
     if data.version.is_none() {

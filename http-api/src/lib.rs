@@ -61,8 +61,8 @@ mod idempotency;
 mod keys;
 mod operations;
 mod pagination;
-mod payment_response;
 mod path_id;
+mod payment_response;
 mod problem;
 mod recorder;
 mod request_id;
@@ -129,13 +129,13 @@ pub const ROUTES: &[(&str, &[&str])] = &[
 /// that every test of the Router shows at once.
 fn handler(path: &str, method: &str) -> MethodRouter<ApiState> {
     match (path, method) {
-        ("/v1/payments", "GET") => get(form3::list),
+        ("/v1/payments", "GET") => get(payment_response::list::<form3::PaymentResource>),
         ("/v1/payments", "POST") => post(form3::create),
         ("/v1/payments/{id}", "GET") => get(form3::fetch),
         ("/v1/payments/{id}", "PATCH") => patch(form3::update),
         ("/v1/payments/{id}", "DELETE") => delete(form3::delete),
         ("/v1/payments/{id}/events", "GET") => get(form3::events),
-        ("/payments", "GET") => get(recorder::list),
+        ("/payments", "GET") => get(payment_response::list::<recorder::Record>),
         ("/payments", "POST") => post(recorder::record),
         ("/payments/{id}", "GET") => get(recorder::fetch),
         ("/health", "GET") => get(operations::health),

@@ -3,19 +3,35 @@
 //! `Idempotent-Replayed`), and a page of a listing. Each contract brings
 //! only its view of a payment.
 
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::header::{HeaderValue, ETAG, LOCATION};
 use http::StatusCode;
-use payments_domain::{Payment, Version};
+use payments_domain::{Payment, PaymentId, Version};
 use payments_ports::CreatedPayment;
 use serde::Serialize;
 
+use crate::base_path::Links;
+use crate::errors;
 use crate::idempotency::IDEMPOTENT_REPLAYED;
 use crate::keys::Caller;
 use crate::pagination::{self, ListLinks};
 use crate::problem::Problem;
 use crate::ApiState;
+
+/// The caller's payment `id`, for a read in either view.
+///
+/// # Errors
+/// 404 when the caller's organisation has no such payment; the store's
+/// failures.
+pub async fn read(state: &ApiState, caller: Caller, id: PaymentId) -> Result<Payment, Problem> {
+    state
+        .service
+        .fetch_payment(caller.organisation_id, id)
+        .await
+        .map_err(|error| errors::fetch(&error))
+}
 
 /// `status` with `body` (a view of one payment) as JSON, and `ETag` set
 /// to the payment's version, the value an update or delete must name.
@@ -52,25 +68,38 @@ pub struct ListDocument<T> {
     pub links: ListLinks,
 }
 
-/// One page of the caller's payments, as the list `query` asks, each shown
-/// through `view`, with the links of the collection at `collection` (its
-/// path as the client reaches it).
+/// A contract's view of a payment in its listings, and where the
+/// collection it lists is.
+pub trait PaymentView: Serialize + Sized {
+    /// The collection's path below the API's base path (`/v1/payments`).
+    const COLLECTION: &'static str;
+
+    /// `payment` as this contract shows it.
+    ///
+    /// # Errors
+    /// A 500 problem when a stored payment cannot be shown: a broken
+    /// invariant, logged where it is found.
+    fn of(payment: &Payment) -> Result<Self, Problem>;
+}
+
+/// `GET` of a collection of payments in the view `V`: one page of the
+/// caller's payments, as the query's `page[size]`, `page[after]` and `sort`
+/// ask, with the links to this page and the next.
 ///
 /// # Errors
-/// 400 for bad query parameters; the service's failures and `view`'s as
+/// 400 for bad query parameters; the service's failures and the view's as
 /// problems.
-pub async fn list<T: Serialize>(
-    state: &ApiState,
+pub async fn list<V: PaymentView>(
+    State(state): State<ApiState>,
     caller: Caller,
-    query: Option<&str>,
-    collection: &str,
-    view: impl Fn(&Payment) -> Result<T, Problem>,
+    links: Links,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    let (request, page) = pagination::fetch(state, caller, query).await?;
-    let data = page.payments.iter().map(view).collect::<Result<_, _>>()?;
+    let (request, page) = pagination::fetch(&state, caller, query.as_deref()).await?;
+    let data = page.payments.iter().map(V::of).collect::<Result<_, _>>()?;
     let document = ListDocument {
         data,
-        links: pagination::links(collection, &request, &page),
+        links: pagination::links(&links.href(V::COLLECTION), &request, &page),
     };
     Ok(Json(document).into_response())
 }

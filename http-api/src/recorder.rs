@@ -1,8 +1,7 @@
 //! The payment recorder under `/payments` (camelCase): record a payment
 //! with a timestamp, a description, a currency and an amount.
 
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
@@ -16,10 +15,10 @@ use serde_json::value::RawValue;
 use crate::base_path::Links;
 use crate::body;
 use crate::errors;
-use crate::idempotency;
+use crate::idempotency::{self, CreateRequest};
 use crate::keys::Caller;
-use crate::payment_response;
 use crate::path_id::PathId;
+use crate::payment_response::{self, PaymentView};
 use crate::problem::{FieldProblem, Problem};
 use crate::ApiState;
 
@@ -39,7 +38,7 @@ struct RecordBody {
 /// A recorded payment as the recorder shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Record {
+pub struct Record {
     id: PaymentId,
     #[serde(skip_serializing_if = "Option::is_none")]
     payment_timestamp: Option<String>,
@@ -52,8 +51,11 @@ struct Record {
     created_on: String,
 }
 
-impl Record {
-    fn new(payment: &Payment) -> Result<Self, Problem> {
+/// `GET /payments` lists payments in this view.
+impl PaymentView for Record {
+    const COLLECTION: &'static str = COLLECTION;
+
+    fn of(payment: &Payment) -> Result<Self, Problem> {
         let attributes = &payment.attributes;
         // A stored amount is digits with an optional fraction: always a
         // valid JSON number. Failing here would mean a broken invariant.
@@ -111,16 +113,14 @@ fn amount_text(raw: &RawValue) -> Result<String, String> {
 /// body or with malformed JSON; 422 with every invalid field.
 pub async fn record(
     State(state): State<ApiState>,
-    caller: Caller,
-    links: Links,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: CreateRequest,
 ) -> Result<Response, Problem> {
-    let body = body::bytes(body)?;
-    let idempotency = idempotency::from_headers(&headers, COLLECTION, &body)?;
+    let links = request.links.clone();
     // The recorder's ids are made by the service.
-    let judged = judge(&state, &headers, &body).map(|attributes| (None, attributes));
-    let created = idempotency::create(&state, caller.organisation_id, idempotency, judged).await?;
+    let created = idempotency::create(&state, COLLECTION, request, |headers, body| {
+        judge(&state, headers, body).map(|attributes| (None, attributes))
+    })
+    .await?;
     created_response(&created, &links)
 }
 
@@ -193,7 +193,7 @@ fn judge(
 fn created_response(created: &CreatedPayment, links: &Links) -> Result<Response, Problem> {
     let payment = &created.payment;
     Ok(payment_response::created(
-        Record::new(payment)?,
+        Record::of(payment)?,
         created,
         &links.href(&format!("{COLLECTION}/{}", payment.id)),
     ))
@@ -205,25 +205,10 @@ pub async fn fetch(
     caller: Caller,
     PathId(id): PathId,
 ) -> Result<Response, Problem> {
-    let payment = state
-        .service
-        .fetch_payment(caller.organisation_id, id)
-        .await
-        .map_err(|error| errors::fetch(&error))?;
+    let payment = payment_response::read(&state, caller, id).await?;
     Ok(payment_response::one(
         StatusCode::OK,
-        Record::new(&payment)?,
+        Record::of(&payment)?,
         payment.version,
     ))
-}
-
-/// `GET /payments`: one page of the caller's payments, recorder view.
-pub async fn list(
-    State(state): State<ApiState>,
-    caller: Caller,
-    links: Links,
-    RawQuery(query): RawQuery,
-) -> Result<Response, Problem> {
-    let collection = links.href(COLLECTION);
-    payment_response::list(&state, caller, query.as_deref(), &collection, Record::new).await
 }
