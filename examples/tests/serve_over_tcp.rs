@@ -6,7 +6,7 @@
 
 mod support;
 
-use payments_tests::http_table::{self, api_keys_setting, SECRETS};
+use payments_tests::http_table::{self, api_keys_setting};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_table_passes_over_tcp_against_payments_serve() {
@@ -18,7 +18,7 @@ async fn the_table_passes_over_tcp_against_payments_serve() {
     let (status, stdout, _) = server.terminate().await;
     assert!(status.success(), "exit status after SIGTERM: {status}");
     let log = stdout.join("\n");
-    for secret in SECRETS {
+    for secret in &http_table::secrets() {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }
     let access_lines = stdout
@@ -27,7 +27,7 @@ async fn the_table_passes_over_tcp_against_payments_serve() {
         .count();
     assert_eq!(
         access_lines,
-        http_table::steps().len(),
+        http_table::request_count(),
         "one access line per request"
     );
 }

@@ -9,7 +9,7 @@ mod support;
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
-use payments_tests::http_table::{FORM3_SAMPLE, KEY_A, SECRETS};
+use payments_tests::http_table::{self, FORM3_SAMPLE, KEY_A};
 use payments_tests::log_capture::CapturedLog;
 use serde_json::{json, Value};
 use support::{context, event, invoke, memory_function, BodyEncoding, Shape};
@@ -36,7 +36,7 @@ async fn log_lines_are_json_with_the_lambda_request_id_and_trace_id() {
 
     assert_eq!(response.status(), StatusCode::CREATED);
     let log = captured.text();
-    for secret in SECRETS {
+    for secret in &http_table::secrets() {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }
     let lines: Vec<Value> = log

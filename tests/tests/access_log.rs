@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use adapter_memory::MemoryRepository;
-use payments_tests::http_table::{self, send_in_process, SECRETS};
+use payments_tests::http_table::{self, send_in_process};
 use payments_tests::log_capture::CapturedLog;
 
 fn app() -> axum::Router {
@@ -30,7 +30,7 @@ async fn the_access_log_has_one_json_line_per_request_and_no_secrets() {
     http_table::run(|request| send_in_process(app.clone(), request)).await;
 
     let log = captured.text();
-    for secret in SECRETS {
+    for secret in &http_table::secrets() {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }
     let access: Vec<serde_json::Value> = log
@@ -40,7 +40,7 @@ async fn the_access_log_has_one_json_line_per_request_and_no_secrets() {
         .collect();
     assert_eq!(
         access.len(),
-        http_table::steps().len(),
+        http_table::request_count(),
         "one access line per request"
     );
     let create = access
