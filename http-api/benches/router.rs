@@ -20,7 +20,7 @@ use tower::ServiceExt;
 
 const KEY: &str = "benchmark-key-000000001";
 const ORGANISATION: &str = "743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb";
-const SAMPLE: &str = include_str!("../../tests/data/form3-sample-payment.json");
+use payments_ports::testkit::fixtures::FORM3_SAMPLE as SAMPLE;
 const RECORD: &str = r#"{"paymentTimestamp": "2024-08-01T12:34:56Z", "paymentDescription": "Gym", "currency": "USD", "amount": 500}"#;
 
 fn app() -> axum::Router {

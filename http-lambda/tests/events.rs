@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use axum::routing::get;
 use axum::Router;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -14,10 +12,10 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use http_lambda::PaymentsFunction;
 use payments_tests::http_table::{FORM3_SAMPLE, KEY_A};
-use serde_json::{json, Value};
-use support::{
+use payments_tests::lambda_events::{
     context, event, invoke, invoke_raw, memory_function, send, BodyEncoding, Shape, STAGE,
 };
+use serde_json::{json, Value};
 
 const SHAPES: [Shape; 3] = [Shape::RestV1, Shape::HttpV2, Shape::Alb];
 

@@ -2,13 +2,11 @@
 //! in the URI, but not what the Router sees. Alone in its test binary: it
 //! sets a process-wide variable.
 
-mod support;
-
 use axum::Router;
 use bytes::Bytes;
 use http::Request;
 use http_lambda::PaymentsFunction;
-use support::{send, BodyEncoding, Shape};
+use payments_tests::lambda_events::{send, BodyEncoding, Shape};
 
 #[tokio::test]
 async fn the_router_sees_the_same_path_whether_or_not_the_setting_is_made() {

@@ -5,14 +5,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use payments_tests::http_table::{self, FORM3_SAMPLE, KEY_A};
+use payments_tests::lambda_events::{context, event, invoke, memory_function, BodyEncoding, Shape};
 use payments_tests::log_capture::CapturedLog;
 use serde_json::{json, Value};
-use support::{context, event, invoke, memory_function, BodyEncoding, Shape};
 
 #[tokio::test]
 async fn log_lines_are_json_with_the_lambda_request_id_and_trace_id() {

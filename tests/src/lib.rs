@@ -5,6 +5,8 @@
 //!   every front end and every store must answer the same way;
 //! - [`concurrency`]: many writers racing through the API on one payment
 //!   and one idempotency key, with exactly one winner;
+//! - [`lambda_events`]: requests fed to the Lambda function as the event
+//!   JSON API Gateway and ALB send, and its answers read back;
 //! - [`upgrade`]: data as the previous release stored it, and the reads
 //!   through this release's API that must return it exactly;
 //! - the real services of `payments-test-services` ([`postgres`],
@@ -14,6 +16,7 @@
 
 pub mod concurrency;
 pub mod http_table;
+pub mod lambda_events;
 pub mod upgrade;
 
 pub use payments_test_services::{dynamodb, log_capture, postgres, secrets_manager, stand_in};

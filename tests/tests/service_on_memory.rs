@@ -15,7 +15,7 @@ use payments_ports::{
     UpdatePaymentError,
 };
 
-const SAMPLE: &str = include_str!("../data/form3-sample-payment.json");
+use payments_tests::http_table::FORM3_SAMPLE as SAMPLE;
 
 fn service() -> PaymentService {
     PaymentService::with_system_clock(Arc::new(MemoryRepository::new()))

@@ -10,7 +10,9 @@ use crate::repository::{
     HistoryRequest, IdempotencyClaim, KeyRetention, PageSize, PaymentRepository, RequestFingerprint,
 };
 
-/// The public Form3 sample payment document.
+/// The public Form3 sample payment document: the one constant over its one
+/// file, for every crate above the domain (the domain's own tests and
+/// benches read the same file).
 pub const FORM3_SAMPLE: &str = include_str!("../../../tests/data/form3-sample-payment.json");
 
 /// A UUID no other test uses, so suites may share one database.

@@ -64,9 +64,9 @@ pub const KEY_B: &str = "table-key-organisation-b-0002";
 pub const ORGANISATION_B: &str = "2a8cbd4e-02f7-4d4f-8d2e-9a6c3b7a1f10";
 
 /// The public Form3 sample payment document, whose organisation is
-/// [`ORGANISATION_A`]. Its one home is `tests/data/`; crates the tests
-/// crate cannot serve (the domain's own tests) read the same file.
-pub const FORM3_SAMPLE: &str = include_str!("../../data/form3-sample-payment.json");
+/// [`ORGANISATION_A`]: the storage testkit's fixture, read from its one
+/// file, `tests/data/form3-sample-payment.json`.
+pub use payments_ports::testkit::fixtures::FORM3_SAMPLE;
 
 /// Every organisation the table acts as: A and B, then two for each group.
 pub fn organisations() -> Vec<Organisation> {

@@ -1,12 +1,10 @@
-//! Feeds requests to the function the way Lambda does: an `http::Request`
+//! Feeds requests to the Lambda function the way Lambda does: an `http::Request`
 //! becomes event JSON of one of three documented shapes (from
 //! `tests/data/lambda-*.json`), that JSON is deserialised as `lambda_http`'s
 //! `LambdaRequest`, handed with a Lambda context to the event adapter that
 //! `lambda_http::run` uses, and the JSON the invocation returns is read back
 //! into an `http::Response`. So both directions cross the real wire format:
 //! base64 bodies, multi-value headers, the stage in the path.
-
-#![allow(dead_code)] // each test file uses part of the harness
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,12 +14,12 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 
+use crate::http_table;
 use http_lambda::PaymentsFunction;
 use lambda_http::request::LambdaRequest;
 use lambda_http::tower::ServiceExt as _;
 use lambda_http::{Adapter, Context, LambdaEvent};
 use payments_ports::PaymentRepository;
-use payments_tests::http_table;
 use serde_json::{json, Map, Value};
 
 /// The stage the API Gateway fixtures were deployed to.
@@ -41,9 +39,9 @@ pub enum Shape {
 impl Shape {
     fn fixture(self) -> Value {
         let text = match self {
-            Shape::RestV1 => include_str!("../../../tests/data/lambda-apigw-rest.json"),
-            Shape::HttpV2 => include_str!("../../../tests/data/lambda-apigw-http.json"),
-            Shape::Alb => include_str!("../../../tests/data/lambda-alb.json"),
+            Shape::RestV1 => include_str!("../data/lambda-apigw-rest.json"),
+            Shape::HttpV2 => include_str!("../data/lambda-apigw-http.json"),
+            Shape::Alb => include_str!("../data/lambda-alb.json"),
         };
         serde_json::from_str(text).expect("the fixture is JSON")
     }
@@ -89,6 +87,9 @@ pub fn next_lambda_request_id() -> String {
 
 /// The event of `shape` for `request`: method, path, query, headers and
 /// body replace the fixture's.
+///
+/// # Panics
+/// When a text body or a header is not UTF-8 text.
 pub fn event(shape: Shape, request: &Request<Bytes>, encoding: BodyEncoding) -> Value {
     let mut event = shape.fixture();
     let method = request.method().as_str();
@@ -222,6 +223,9 @@ pub async fn invoke(
 
 /// Invokes the function with `event` as Lambda would, and returns the JSON
 /// the invocation answers with.
+///
+/// # Panics
+/// When `event` is no `LambdaRequest`, or the function fails to answer.
 pub async fn invoke_raw(function: &PaymentsFunction, event: Value, context: Context) -> Value {
     let payload: LambdaRequest =
         serde_json::from_value(event).expect("the event deserialises as a LambdaRequest");
@@ -245,6 +249,9 @@ pub async fn send(
 
 /// The returned JSON as the client sees it: API Gateway and ALB take
 /// `multiValueHeaders` and `headers`, and decode a base64 body.
+///
+/// # Panics
+/// When the answer is not a well-formed proxy response.
 pub fn response_from_json(answer: &Value) -> Response<Bytes> {
     let status = answer["statusCode"].as_u64().expect("a statusCode");
     let mut response = Response::builder()

@@ -3,9 +3,7 @@
 //! own Lambda request id, as in production. Behind API Gateway the client
 //! calls through the stage, so links and `Location` start with `/prod`.
 
-mod support;
-
-use support::{memory_function, send, BodyEncoding, Shape, STAGE};
+use payments_tests::lambda_events::{memory_function, send, BodyEncoding, Shape, STAGE};
 
 #[tokio::test]
 async fn the_table_passes_through_rest_api_v1_events() {

@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use std::sync::Arc;
 
 use adapter_dynamodb::{create_table_if_missing, DynamoRepository, UnimplementedSettings};
@@ -14,8 +12,8 @@ use http::{Method, Request, Response, StatusCode};
 use http_lambda::PaymentsFunction;
 use payments_tests::dynamodb::emulator;
 use payments_tests::http_table::{FORM3_SAMPLE, KEY_A, KEY_B};
+use payments_tests::lambda_events::{function, send, BodyEncoding, Shape, STAGE};
 use serde_json::{json, Value};
-use support::{function, send, BodyEncoding, Shape, STAGE};
 
 const ID: &str = "4ee3a8d8-ca7b-4290-a52c-dd5b6165ec43";
 
