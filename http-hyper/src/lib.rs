@@ -18,6 +18,15 @@
 //! - a **header-read timeout**: a connection that does not deliver a complete
 //!   request head in time is closed (slowloris protection, and the idle
 //!   timeout for HTTP/1 keep-alive connections);
+//! - a **request timeout** and a **minimum body data rate**: a body that
+//!   arrives too late or too slowly fails the service's read, and the
+//!   connection closes;
+//! - an **idle timeout** and a **maximum age** for every connection, HTTP/1
+//!   or HTTP/2, judged by the requests in flight rather than by traffic,
+//!   so PINGs a client answers do not keep it open;
+//! - a **connection cap**, by default from the file-descriptor limit: at
+//!   the cap the server stops accepting until a connection closes;
+//! - the client's address, as axum's `ConnectInfo<SocketAddr>` extension;
 //! - a **request body limit**: the service reads at most that much of a
 //!   body, and answers `413 Payload Too Large` itself past it (with its own
 //!   error format and logging), whether the body is chunked or announced by
@@ -32,9 +41,13 @@
 
 mod config;
 mod connection;
+mod file_limit;
+mod request_body;
 mod serve;
 mod signal;
 
-pub use config::ServeConfig;
-pub use serve::{serve, RequestBody};
+pub use config::{MinDataRate, ServeConfig};
+pub use file_limit::connections_for_file_limit;
+pub use request_body::{RequestBody, TimedBody};
+pub use serve::serve;
 pub use signal::shutdown_signal;

@@ -6,34 +6,22 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Limited;
 use hyper::body::{Body, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::{JoinError, JoinSet};
 use tower::{BoxError, ServiceExt as _};
 use tracing::{debug, error, info, warn, Instrument as _};
 
-use crate::connection::serve_connection;
+use crate::connection::{serve_connection, ConnectionLimits};
+use crate::request_body::{RequestBody, TimedBody};
 use crate::ServeConfig;
-
-/// Body of the requests the served service receives: hyper's streaming body,
-/// capped at [`ServeConfig::request_body_limit`]. Reading past the cap
-/// yields an error that wraps [`http_body_util::LengthLimitError`], which
-/// axum's body extractors answer with 413.
-///
-/// Every request reaches the service, even one whose `Content-Length`
-/// already exceeds the cap: the service answers the 413 itself (for the
-/// payments Router: problem+json with a request id, and an access-log
-/// line), and the cap still bounds what one request can make the server
-/// hold.
-///
-/// [`http_body_util::LengthLimitError`]: https://docs.rs/http-body-util/0.1/http_body_util/struct.LengthLimitError.html
-pub type RequestBody = Limited<Incoming>;
 
 /// How long to pause after an accept error that is not the peer's fault.
 ///
@@ -52,7 +40,9 @@ const HTTP2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(60);
 /// `shutdown` completes.
 ///
 /// `service` is typically an axum `Router`; it is cloned for each request and
-/// receives bodies capped as described in [`ServeConfig`].
+/// receives bodies held to the limits described in [`ServeConfig`], with
+/// the client's address as an `axum::extract::ConnectInfo<SocketAddr>`
+/// request extension.
 ///
 /// When `shutdown` completes the listener is closed at once (new connections
 /// are refused), every open connection is asked to finish gracefully, and the
@@ -80,20 +70,50 @@ where
     B::Error: Into<BoxError>,
 {
     let local_addr = listener.local_addr()?;
-    info!(%local_addr, "listening");
+    info!(
+        %local_addr,
+        max_connections = config.max_connections,
+        "listening"
+    );
 
     let limit = config.request_body_limit;
-    let service = service.map_request(move |request: Request<Incoming>| {
-        request.map(|body| Limited::new(body, limit))
-    });
+    let (request_timeout, min_rate) = (config.request_timeout, config.min_request_body_rate);
+    let limits = ConnectionLimits {
+        first_request_timeout: config.header_read_timeout,
+        idle_timeout: config.idle_timeout,
+        max_age: config.max_connection_age,
+    };
     let builder = Arc::new(connection_builder(config));
-    let graceful = GracefulShutdown::new();
-    // Owning the connection tasks lets shutdown drop the ones that outlive
-    // the grace period instead of leaving them running detached.
+    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let (closing, shutdown_notice) = watch::channel(false);
+    // Owning the connection tasks lets shutdown wait for them, then drop
+    // the ones that outlive the grace period instead of leaving them
+    // running detached.
     let mut connections = JoinSet::new();
     let mut shutdown = pin!(shutdown);
 
     'accept: loop {
+        // A free slot first: at the cap, nothing is accepted (clients wait
+        // in the listen backlog) until a connection closes, so accept never
+        // fails for want of file descriptors the cap left room for.
+        if slots.available_permits() == 0 {
+            warn!(
+                max_connections = config.max_connections,
+                "connection cap reached; not accepting until a connection closes"
+            );
+        }
+        let slot = tokio::select! {
+            biased;
+            () = &mut shutdown => break 'accept,
+            Some(finished) = connections.join_next(), if !connections.is_empty() => {
+                log_if_panicked(finished);
+                continue 'accept;
+            }
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break 'accept, // never closed
+            },
+        };
         let (stream, peer_addr) = tokio::select! {
             // Shutdown first, so a busy listener cannot starve it.
             biased;
@@ -128,32 +148,56 @@ where
         if let Err(error) = stream.set_nodelay(true) {
             debug!(%error, %peer_addr, "cannot set TCP_NODELAY");
         }
+        let service = service
+            .clone()
+            .map_request(move |request: Request<Incoming>| {
+                let mut request = request.map(|body| {
+                    Limited::new(TimedBody::new(body, request_timeout, min_rate), limit)
+                });
+                request.extensions_mut().insert(ConnectInfo(peer_addr));
+                request
+            });
         let span = tracing::debug_span!("connection", %peer_addr);
         connections.spawn(
             serve_connection(
                 stream,
-                service.clone(),
+                service,
                 Arc::clone(&builder),
                 // Taken here, before the next shutdown check, so no accepted
                 // connection can miss the shutdown notice.
-                graceful.watcher(),
-                config.header_read_timeout,
+                shutdown_notice.clone(),
+                limits,
+                slot,
             )
             .instrument(span),
         );
     }
 
     drop(listener);
-    let grace_period = config.shutdown_grace_period;
+    shut_down(connections, &closing, config.shutdown_grace_period).await;
+    Ok(())
+}
+
+/// Closes every connection gracefully — HTTP/1 after the response in
+/// flight, HTTP/2 with GOAWAY once its open streams finish — and waits up
+/// to `grace_period` for them; those still open then are dropped.
+async fn shut_down(
+    mut connections: JoinSet<()>,
+    closing: &watch::Sender<bool>,
+    grace_period: Duration,
+) {
     info!(
-        connections = graceful.count(),
+        connections = connections.len(),
         ?grace_period,
         "shutting down: no longer accepting, waiting for requests in flight"
     );
-    if tokio::time::timeout(grace_period, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    closing.send_replace(true);
+    let drained = async {
+        while let Some(finished) = connections.join_next().await {
+            log_if_panicked(finished);
+        }
+    };
+    if tokio::time::timeout(grace_period, drained).await.is_err() {
         warn!(
             ?grace_period,
             "grace period over; dropping connections still open"
@@ -163,7 +207,6 @@ where
     // finished it only collects their results.
     connections.shutdown().await;
     info!("server stopped");
-    Ok(())
 }
 
 /// The hyper connection settings derived from `config`.
