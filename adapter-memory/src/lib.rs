@@ -27,7 +27,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use payments_domain::{
@@ -42,7 +42,9 @@ use payments_ports::{
 /// An in-memory payment store. Clones share the same payments.
 #[derive(Clone, Default)]
 pub struct MemoryRepository {
-    state: Arc<Mutex<State>>,
+    // Reads share the lock, so they run on every core at once; writes,
+    // which check then change, hold it alone.
+    state: Arc<RwLock<State>>,
 }
 
 impl std::fmt::Debug for MemoryRepository {
@@ -166,12 +168,18 @@ impl MemoryRepository {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock leaves no half-made change: every
-        // method checks before it mutates. So a poisoned lock is still
-        // consistent and can be used.
+    // A panic while holding the lock leaves no half-made change: every
+    // method checks before it mutates. So a poisoned lock is still
+    // consistent and can be used.
+    fn read(&self) -> RwLockReadGuard<'_, State> {
         self.state
-            .lock()
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
@@ -179,7 +187,7 @@ impl MemoryRepository {
 #[async_trait]
 impl PaymentRepository for MemoryRepository {
     async fn create(&self, created: &PaymentEvent) -> Result<(), CreateError> {
-        self.lock().insert(created)
+        self.write().insert(created)
     }
 
     async fn create_idempotent(
@@ -187,7 +195,7 @@ impl PaymentRepository for MemoryRepository {
         created: &PaymentEvent,
         claim: &IdempotencyClaim,
     ) -> Result<(), IdempotentCreateError> {
-        let mut state = self.lock();
+        let mut state = self.write();
         let now = created.occurred_on;
         let expired_up_to = claim.retention.expired_up_to(now);
         // Expired keys go first, a few at a time: each create pays for
@@ -227,7 +235,7 @@ impl PaymentRepository for MemoryRepository {
         expired_up_to: Timestamp,
     ) -> Result<Option<UsedKey>, StoreError> {
         Ok(self
-            .lock()
+            .read()
             .keys
             .get(&(organisation, key.clone()))
             .filter(|stored| stored.first_used_on > expired_up_to)
@@ -239,7 +247,7 @@ impl PaymentRepository for MemoryRepository {
         expired_up_to: Timestamp,
         limit: usize,
     ) -> Result<usize, StoreError> {
-        Ok(self.lock().evict_keys(expired_up_to, limit))
+        Ok(self.write().evict_keys(expired_up_to, limit))
     }
 
     async fn get(
@@ -247,7 +255,7 @@ impl PaymentRepository for MemoryRepository {
         organisation: OrganisationId,
         id: PaymentId,
     ) -> Result<Option<Payment>, StoreError> {
-        Ok(match self.lock().records.get(&id) {
+        Ok(match self.read().records.get(&id) {
             Some(Record::Live(payment)) if payment.organisation_id == organisation => {
                 Some(Payment::clone(payment))
             }
@@ -260,7 +268,7 @@ impl PaymentRepository for MemoryRepository {
         organisation: OrganisationId,
         request: PageRequest,
     ) -> Result<Page, StoreError> {
-        let state = self.lock();
+        let state = self.read();
         let Some(index) = state.by_organisation.get(&organisation) else {
             return Ok(Page {
                 payments: Vec::new(),
@@ -291,7 +299,7 @@ impl PaymentRepository for MemoryRepository {
     }
 
     async fn update(&self, expected: Version, updated: &PaymentEvent) -> Result<(), ChangeError> {
-        let mut state = self.lock();
+        let mut state = self.write();
         state.current(expected, updated)?;
         state.records.insert(
             updated.payment.id,
@@ -302,7 +310,7 @@ impl PaymentRepository for MemoryRepository {
     }
 
     async fn delete(&self, expected: Version, deleted: &PaymentEvent) -> Result<(), ChangeError> {
-        let mut state = self.lock();
+        let mut state = self.write();
         let stored = state.current(expected, deleted)?;
         let key = (stored.created_on, stored.id);
         let organisation = stored.organisation_id;
@@ -323,7 +331,7 @@ impl PaymentRepository for MemoryRepository {
         id: PaymentId,
         request: HistoryRequest,
     ) -> Result<Option<HistoryPage>, StoreError> {
-        let state = self.lock();
+        let state = self.read();
         match state.records.get(&id) {
             Some(record) if record.organisation() == organisation => {
                 let events = state.events.get(&id).map_or(&[][..], Vec::as_slice);
