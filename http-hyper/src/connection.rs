@@ -2,7 +2,7 @@
 //! idles, ages out or is cut off by shutdown.
 
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,20 +32,55 @@ pub(crate) struct ConnectionLimits {
     pub max_age: Duration,
 }
 
-/// Counts the requests in flight on one connection; a request stops
-/// counting when its response body has been written (or dropped).
-struct InFlight(Arc<watch::Sender<usize>>);
+/// The requests in flight on one connection, and since when it has had
+/// none. Kept in atomics, so a request costs two counter updates and no
+/// wake-up of the connection's task: the task looks only when its idle
+/// timer fires.
+struct Activity {
+    in_flight: AtomicUsize,
+    /// When the connection last went idle, in microseconds since `opened`.
+    idle_since_micros: AtomicU64,
+    opened: Instant,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            in_flight: AtomicUsize::new(0),
+            idle_since_micros: AtomicU64::new(0),
+            opened: Instant::now(),
+        }
+    }
+
+    /// The instant the connection will have been idle for `timeout`, or
+    /// `None` while a request is in flight.
+    fn idle_deadline(&self, timeout: Duration) -> Option<Instant> {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        let idle_since = Duration::from_micros(self.idle_since_micros.load(Ordering::Acquire));
+        Some(self.opened + idle_since + timeout)
+    }
+}
+
+/// One request in flight; it stops counting when its response body has
+/// been written (or dropped).
+struct InFlight(Arc<Activity>);
 
 impl InFlight {
-    fn start(requests: &Arc<watch::Sender<usize>>) -> Self {
-        requests.send_modify(|count| *count += 1);
-        Self(Arc::clone(requests))
+    fn start(activity: &Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self(Arc::clone(activity))
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.send_modify(|count| *count = count.saturating_sub(1));
+        let activity = &self.0;
+        let micros = u64::try_from(activity.opened.elapsed().as_micros()).unwrap_or(u64::MAX);
+        // Written before the count drops, so whoever sees zero sees when.
+        activity.idle_since_micros.store(micros, Ordering::Release);
+        activity.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -78,14 +113,14 @@ pub(crate) async fn serve_connection<S, B>(
     B::Error: Into<BoxError>,
 {
     let request_seen = Arc::new(AtomicBool::new(false));
-    let requests = Arc::new(watch::Sender::new(0_usize));
-    let mut in_flight = requests.subscribe();
+    let activity = Arc::new(Activity::new());
     let service = {
         let request_seen = Arc::clone(&request_seen);
+        let activity = Arc::clone(&activity);
         let service = TowerToHyperService::new(service);
         hyper::service::service_fn(move |request: Request<Incoming>| {
             request_seen.store(true, Ordering::Relaxed);
-            let counted = InFlight::start(&requests);
+            let counted = InFlight::start(&activity);
             let response = service.call(request);
             async move {
                 // The request counts until its body is written, which is
@@ -113,23 +148,53 @@ pub(crate) async fn serve_connection<S, B>(
         closing = Some("shutdown");
     }
 
+    // Looked at when it fires: idle long enough closes, otherwise it is set
+    // again for when that could be.
+    let mut idle_check = pin!(sleep(limits.idle_timeout));
+    let mut awaiting_first_request = true;
     let outcome = loop {
-        let seen = request_seen.load(Ordering::Relaxed);
-        let idle = seen && *in_flight.borrow_and_update() == 0;
+        // Read where it is used, not here: the loop runs again only when a
+        // branch completes, not when a request arrives.
+        let seen = || request_seen.load(Ordering::Relaxed);
         let close_for = tokio::select! {
             outcome = connection.as_mut() => break outcome,
-            () = &mut first_request, if !seen || closing.is_some() => {
-                match closing {
-                    None => debug!(?limits.first_request_timeout, "no request head in time; closing connection"),
-                    Some(reason) => debug!(reason, "connection did not finish closing in time; dropping it"),
+            () = &mut first_request, if awaiting_first_request || closing.is_some() => {
+                match (closing, seen()) {
+                    (None, true) => {
+                        // Its first request came in time: the timer is
+                        // done with until the connection closes.
+                        awaiting_first_request = false;
+                        None
+                    }
+                    (None, false) => {
+                        debug!(?limits.first_request_timeout, "no request head in time; closing connection");
+                        return;
+                    }
+                    (Some(reason), _) => {
+                        debug!(reason, "connection did not finish closing in time; dropping it");
+                        return;
+                    }
                 }
-                return;
             }
-            () = sleep(limits.idle_timeout), if idle && closing.is_none() => Some("idle"),
+            () = &mut idle_check, if closing.is_none() => {
+                let now = Instant::now();
+                // Before its first request a connection is judged by
+                // `first_request_timeout` alone.
+                let deadline = if seen() { activity.idle_deadline(limits.idle_timeout) } else { None };
+                match deadline {
+                    Some(deadline) if deadline <= now => Some("idle"),
+                    Some(deadline) => {
+                        idle_check.as_mut().reset(deadline);
+                        None
+                    }
+                    None => {
+                        idle_check.as_mut().reset(now + limits.idle_timeout);
+                        None
+                    }
+                }
+            }
             () = &mut max_age, if closing.is_none() => Some("maximum age"),
             Ok(()) = shutdown.changed(), if closing.is_none() => Some("shutdown"),
-            // A request started or finished: judge idleness again.
-            Ok(()) = in_flight.changed() => None,
         };
         if let Some(reason) = close_for {
             // HTTP/1 closes once the response in flight is written, HTTP/2

@@ -45,7 +45,9 @@ pub struct TimedBody {
     deadline: Instant,
     min_rate: Option<MinDataRate>,
     received: u64,
-    timer: Pin<Box<Sleep>>,
+    /// Made the first time the body has to wait for the client: most
+    /// bodies arrive with their head and never need one.
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl TimedBody {
@@ -59,7 +61,7 @@ impl TimedBody {
             deadline,
             min_rate,
             received: 0,
-            timer: Box::pin(tokio::time::sleep_until(deadline)),
+            timer: None,
         }
     }
 
@@ -128,8 +130,11 @@ impl Body for TimedBody {
                 return Poll::Ready(Some(Err(error.into())));
             }
             let next = this.next_check();
-            this.timer.as_mut().reset(next);
-            if this.timer.as_mut().poll(cx).is_pending() {
+            let timer = this
+                .timer
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(next)));
+            timer.as_mut().reset(next);
+            if timer.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
         }

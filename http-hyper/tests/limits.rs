@@ -195,6 +195,25 @@ async fn an_http2_connection_in_use_is_closed_at_its_maximum_age() {
 }
 
 #[tokio::test]
+async fn a_busy_http2_connection_outlives_the_header_read_timeout() {
+    let server = spawn_server(ServeConfig {
+        header_read_timeout: SHORT,
+        ..ServeConfig::default()
+    })
+    .await;
+    let (mut sender, connection) = http2_client(server.addr, false).await;
+
+    // Busy for three header-read timeouts: a request every 50 ms.
+    let started = Instant::now();
+    while started.elapsed() < SHORT * 3 {
+        assert_eq!(get_over_http2(&mut sender, "/hello").await.0, 200);
+        sleep(Duration::from_millis(50)).await;
+    }
+
+    assert!(!connection.is_finished(), "the connection is still open");
+}
+
+#[tokio::test]
 async fn an_idle_http1_keep_alive_connection_is_closed_after_the_idle_timeout() {
     let server = spawn_server(ServeConfig {
         idle_timeout: SHORT,
