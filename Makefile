@@ -95,3 +95,10 @@ cold-start:
 	cd $(LAMBDA_DIR)/coldstart && python3 -m zipfile -e ../payments-lambda/bootstrap.zip .
 	chmod +x $(LAMBDA_DIR)/coldstart/bootstrap
 	python3 deploy/coldstart.py $(LAMBDA_DIR)/coldstart/bootstrap --runs 20
+
+## bench-http: `payments serve` against a bare hyper server replaying its
+## exact responses, with wrk (installed from Debian when missing),
+## alternating; prints requests a second and the ratio per route.
+.PHONY: bench-http
+bench-http:
+	examples/bench/http

@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use http_api::UsagePlans;
 use payments_examples::store::StoreKind;
+use payments_examples::usage_plan;
 
 /// Record and manage payments.
 #[derive(Debug, Parser)]
@@ -37,6 +39,10 @@ pub struct ServeArgs {
     /// Prepare the store before serving.
     #[arg(long, env = "PAYMENTS_MIGRATE")]
     pub migrate: bool,
+    #[command(flatten)]
+    pub http: crate::http_args::HttpArgs,
+    #[command(flatten)]
+    pub usage_plan: Box<UsagePlanArgs>,
 }
 
 #[derive(Debug, Args)]
@@ -58,4 +64,36 @@ pub struct StoreArgs {
     /// Where payments are kept.
     #[arg(long = "store", env = "PAYMENTS_STORE", value_enum, default_value_t = StoreKind::Memory)]
     pub store: StoreKind,
+}
+
+/// The default usage plan every API key is held to (a key's own plan rides
+/// in `PAYMENTS_API_KEYS`); each unset is that limit off. Counted in this
+/// process: behind a load balancer each instance counts on its own.
+///
+/// Boxed in [`ServeArgs`], which would otherwise outgrow the other
+/// commands' arguments by more than clippy's `large_enum_variant` allows.
+#[derive(Debug, Args)]
+pub struct UsagePlanArgs {
+    /// Steady requests per second per API key, and per client address for
+    /// requests without a known key (a positive number, 0.5 allowed).
+    #[arg(long, env = usage_plan::THROTTLE_RATE, value_name = "PER_SECOND")]
+    pub throttle_rate: Option<String>,
+    /// Requests let through at once (default: the rate rounded up); needs
+    /// --throttle-rate.
+    #[arg(long, env = usage_plan::THROTTLE_BURST, value_name = "REQUESTS")]
+    pub throttle_burst: Option<String>,
+    /// Requests per API key per UTC day, reset at 00:00 UTC.
+    #[arg(long, env = usage_plan::QUOTA_PER_DAY, value_name = "REQUESTS")]
+    pub quota_per_day: Option<String>,
+}
+
+impl UsagePlanArgs {
+    /// The plans these flags describe.
+    pub fn plans(&self) -> anyhow::Result<UsagePlans> {
+        usage_plan::plans(&usage_plan::Settings {
+            throttle_rate: self.throttle_rate.clone(),
+            throttle_burst: self.throttle_burst.clone(),
+            quota_per_day: self.quota_per_day.clone(),
+        })
+    }
 }

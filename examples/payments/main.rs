@@ -10,6 +10,7 @@
 //! key) go to stderr.
 
 mod cli;
+mod http_args;
 mod seed;
 
 use std::net::SocketAddr;
@@ -25,7 +26,8 @@ use crate::cli::{Cli, Command, ServeArgs};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logging();
+    // Held to the end, so the lines still queued are written on exit.
+    let _log_writer = init_logging();
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Seed(args) => {
@@ -41,16 +43,61 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// JSON lines on stdout, filtered by `PAYMENTS_LOG` (default `info`).
-fn init_logging() {
+///
+/// Lines are queued and written by a thread of their own, so a request
+/// never waits on stdout: a slow reader of the log (a pipe, a container
+/// runtime) slows nobody down. When the queue is full, lines are dropped
+/// rather than block a request, and a warning says how many, every few
+/// seconds while it lasts.
+fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAYMENTS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .thread_name("payments-log")
+        .finish(batched_stdout());
+    let dropped = writer.error_counter();
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
         .with_current_span(false)
         .with_span_list(false)
+        .with_writer(writer)
         .init();
+    tokio::spawn(async move {
+        let mut reported = 0;
+        let mut every = tokio::time::interval(LOG_DROP_REPORT_INTERVAL);
+        loop {
+            every.tick().await;
+            let total = dropped.dropped_lines();
+            if total > reported {
+                tracing::warn!(
+                    dropped = total - reported,
+                    "log lines dropped: the log's reader fell behind"
+                );
+                reported = total;
+            }
+        }
+    });
+    guard
 }
+
+/// Standard output without its line buffering: the log thread writes
+/// each batch of queued lines and then flushes, so a busy server makes one
+/// write a batch instead of one a line.
+fn batched_stdout() -> Box<dyn std::io::Write + Send> {
+    use std::os::fd::AsFd as _;
+    match std::io::stdout().as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::fs::File::from(fd),
+        )),
+        Err(_) => Box::new(std::io::stdout()),
+    }
+}
+
+/// How often dropped log lines are reported.
+const LOG_DROP_REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.migrate {
@@ -60,6 +107,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let service = PaymentService::with_system_clock(repository)
         .with_key_retention(idempotency::retention_from_env()?);
     let aliases = currency::aliases_from_env()?;
+    let usage_plans = args.usage_plan.plans()?;
     let keys = keys::from_env()?;
     if let Some(file) = &args.seed {
         let report = seed::load_file(&service, file).await?;
@@ -80,15 +128,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Expired idempotency keys already count as new; this returns their
     // space (DynamoDB deletes them by itself, so there it does nothing).
     idempotency::spawn_purge(service.clone());
-    let state = ApiState::new(service, keys).with_currency_aliases(aliases);
+    let state = ApiState::new(service, keys)
+        .with_currency_aliases(aliases)
+        .with_usage_plans(usage_plans);
     let app = router(state);
-    let config = http_hyper::ServeConfig {
-        // The API answers bodies over its own 64 KiB limit with a
-        // problem+json 413; the transport's limit is a backstop that caps
-        // what any service behind it could be made to read.
-        request_body_limit: 2 * http_api::BODY_LIMIT,
-        ..http_hyper::ServeConfig::default()
-    };
+    // The API answers bodies over its own 64 KiB limit with a
+    // problem+json 413; the transport's limit is a backstop that caps what
+    // any service behind it could be made to read.
+    let config = args.http.config(2 * http_api::BODY_LIMIT);
     http_hyper::serve(app, listener, http_hyper::shutdown_signal(), &config).await?;
     tracing::info!("stopped");
     Ok(())

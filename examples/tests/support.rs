@@ -69,12 +69,36 @@ pub struct Server {
 /// Starts `payments serve --listen 127.0.0.1:0` with `envs`, and waits for
 /// its "listening" log line to learn the port.
 pub async fn serve(args: &[&str], envs: &[(&str, &str)]) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_payments"));
+    start(Command::new(env!("CARGO_BIN_EXE_payments")), args, envs).await
+}
+
+/// [`serve`], in a process that may open at most `limit` files (`ulimit
+/// -n`), as a host with a low limit runs it.
+pub async fn serve_with_open_file_limit(
+    limit: u32,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Server {
+    let mut command = Command::new("sh");
+    command.args([
+        "-c",
+        &format!("ulimit -n {limit} && exec \"$@\""),
+        "sh",
+        env!("CARGO_BIN_EXE_payments"),
+    ]);
+    start(command, args, envs).await
+}
+
+async fn start(mut command: Command, args: &[&str], envs: &[(&str, &str)]) -> Server {
     command
         .arg("serve")
         .args(["--listen", "127.0.0.1:0"])
         .args(args)
         .env_remove("PAYMENTS_API_KEYS")
+        // A developer's shell must not throttle the tests.
+        .env_remove("PAYMENTS_THROTTLE_RATE")
+        .env_remove("PAYMENTS_THROTTLE_BURST")
+        .env_remove("PAYMENTS_QUOTA_PER_DAY")
         .env("PAYMENTS_LOG", "info")
         .envs(envs.iter().copied())
         .stdin(Stdio::null())

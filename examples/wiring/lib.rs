@@ -6,3 +6,4 @@ pub mod currency;
 pub mod idempotency;
 pub mod keys;
 pub mod store;
+pub mod usage_plan;

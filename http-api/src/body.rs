@@ -16,15 +16,36 @@ use serde_json::error::Category;
 
 use crate::problem::{FieldProblem, Problem};
 
-/// The body bytes, or the problem with getting them (413 past the limit).
+/// The body bytes, or the problem with getting them: 413 past the limit,
+/// 408 when the transport gave up waiting for them (its read failed with a
+/// `TimedOut` I/O error), 400 otherwise.
 pub fn bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Problem::payload_too_large()
+        } else if timed_out(&rejection) {
+            Problem::request_timeout()
         } else {
             Problem::bad_request("the request body could not be read")
         }
     })
+}
+
+/// Whether a body read failed because the client was too slow: an
+/// [`std::io::ErrorKind::TimedOut`] anywhere in the error's chain, which is
+/// how a transport that times bodies out (http-hyper) reports it.
+fn timed_out(rejection: &BytesRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = cause {
+        if error
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// Whether the content type is JSON (`application/json`, or any

@@ -1,5 +1,5 @@
 //! API keys: each belongs to one organisation, which scopes every read and
-//! write made with it.
+//! write made with it, and may carry its own usage plan.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -10,16 +10,23 @@ use payments_domain::OrganisationId;
 use sha2::{Digest, Sha256};
 
 use crate::problem::Problem;
+use crate::usage_plan::{UsagePlan, UsagePlanError};
 use crate::ApiState;
 
 /// The header clients send their key in.
 pub const API_KEY: &str = "x-api-key";
 
-/// The known API keys and their organisations. Only SHA-256 digests of the
-/// keys are held, so a memory dump or a `{:?}` shows no key.
+/// The known API keys, their organisations and any usage plan of their
+/// own. Only SHA-256 digests of the keys are held, so a memory dump or a
+/// `{:?}` shows no key.
+///
+/// A key's own plan is applied only by a Router whose state has usage
+/// plans ([`ApiState::with_usage_plans`]); the Lambda front end leaves
+/// limits to API Gateway and ignores it.
 #[derive(Clone, Default)]
 pub struct ApiKeys {
     organisations: HashMap<[u8; 32], OrganisationId>,
+    plans: HashMap<[u8; 32], UsagePlan>,
 }
 
 impl fmt::Debug for ApiKeys {
@@ -28,7 +35,8 @@ impl fmt::Debug for ApiKeys {
     }
 }
 
-fn digest(key: &str) -> [u8; 32] {
+/// The form a key is held and looked up in.
+pub(crate) fn digest(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
@@ -67,6 +75,15 @@ pub enum ApiKeysError {
         /// What is wrong with the organisation id.
         message: String,
     },
+    /// The usage plan of an entry (`key:organisation-uuid:plan`) is not
+    /// valid.
+    #[error("API key entry {position}: {reason}")]
+    UsagePlan {
+        /// 1-based position of the entry in the list.
+        position: usize,
+        /// What is wrong with the plan.
+        reason: UsagePlanError,
+    },
 }
 
 impl ApiKeys {
@@ -102,12 +119,34 @@ impl ApiKeys {
         }
     }
 
+    /// Adds a key for an organisation with its own usage plan: the limits
+    /// `plan` sets replace the defaults for this key; those it leaves
+    /// unset are the defaults' (see [`ApiState::with_usage_plans`]).
+    ///
+    /// # Errors
+    /// As [`ApiKeys::insert`].
+    pub fn insert_with_plan(
+        &mut self,
+        key: &str,
+        organisation: OrganisationId,
+        plan: UsagePlan,
+    ) -> Result<(), ApiKeysError> {
+        self.insert(key, organisation)?;
+        if !plan.is_unlimited() {
+            self.plans.insert(digest(key), plan);
+        }
+        Ok(())
+    }
+
     /// Reads `key1:org-uuid1,key2:org-uuid2` (the `PAYMENTS_API_KEYS`
-    /// format). Errors name the entry by position, never the key.
+    /// format). An entry may end with the key's own usage plan after a
+    /// third `:`, written as [`UsagePlan::parse`] reads it:
+    /// `key1:org-uuid1:rate=5;burst=10;quota=1000`. Errors name the entry
+    /// by position, never the key.
     ///
     /// # Errors
     /// When an entry is malformed, its key weak, its organisation not a
-    /// UUID, or its key listed before.
+    /// UUID, its plan not valid, or its key listed before.
     pub fn parse(list: &str) -> Result<Self, ApiKeysError> {
         let mut keys = Self::new();
         let mut positions = HashMap::new();
@@ -118,18 +157,29 @@ impl ApiKeys {
             .enumerate()
         {
             let position = index + 1;
-            let (key, organisation) = entry
+            let (key, rest) = entry
                 .split_once(':')
                 .ok_or(ApiKeysError::Malformed { position })?;
+            // Keys hold no ':' and UUIDs none either, so a third part can
+            // only be the plan.
+            let (organisation, plan) = match rest.split_once(':') {
+                Some((organisation, plan)) => (organisation, Some(plan)),
+                None => (rest, None),
+            };
             let organisation = OrganisationId::parse(organisation.trim())
                 .map_err(|message| ApiKeysError::Organisation { position, message })?;
+            let plan = plan
+                .map(UsagePlan::parse)
+                .transpose()
+                .map_err(|reason| ApiKeysError::UsagePlan { position, reason })?
+                .unwrap_or_default();
             if let Some(&first) = positions.get(&digest(key.trim())) {
                 return Err(ApiKeysError::Repeated {
                     first,
                     second: position,
                 });
             }
-            keys.insert(key.trim(), organisation)
+            keys.insert_with_plan(key.trim(), organisation, plan)
                 .map_err(|_| ApiKeysError::WeakKey { position })?;
             positions.insert(digest(key.trim()), position);
         }
@@ -139,6 +189,20 @@ impl ApiKeys {
     /// The organisation a key belongs to.
     pub fn organisation(&self, key: &str) -> Option<OrganisationId> {
         self.organisations.get(&digest(key)).copied()
+    }
+
+    /// The key's own usage plan, when it has one.
+    pub fn usage_plan(&self, key: &str) -> Option<UsagePlan> {
+        self.plans.get(&digest(key)).copied()
+    }
+
+    /// Every key as its digest, with its organisation and own plan.
+    pub(crate) fn entries(
+        &self,
+    ) -> impl Iterator<Item = ([u8; 32], OrganisationId, Option<UsagePlan>)> + '_ {
+        self.organisations
+            .iter()
+            .map(|(digest, organisation)| (*digest, *organisation, self.plans.get(digest).copied()))
     }
 
     /// How many keys are known.
@@ -243,6 +307,52 @@ mod tests {
             keys.insert("alpha-key-0123456789", other.parse().unwrap()),
             Err(ApiKeysError::AlreadyKnown)
         ));
+    }
+
+    #[test]
+    fn an_entry_may_end_with_the_keys_own_usage_plan() {
+        let keys = ApiKeys::parse(&format!(
+            "alpha-key-0123456789:{ORG}:rate=5;burst=10;quota=1000,beta-key-0123456789:{ORG}"
+        ))
+        .unwrap();
+
+        assert_eq!(
+            keys.usage_plan("alpha-key-0123456789"),
+            Some(UsagePlan::parse("rate=5;burst=10;quota=1000").unwrap())
+        );
+        assert_eq!(keys.usage_plan("beta-key-0123456789"), None);
+        assert_eq!(
+            keys.organisation("alpha-key-0123456789")
+                .unwrap()
+                .to_string(),
+            ORG
+        );
+    }
+
+    #[test]
+    fn a_bad_usage_plan_is_refused_naming_the_entry_without_echoing_a_key() {
+        let other = "2a8cbd4e-02f7-4d4f-8d2e-9a6c3b7a1f10";
+        let cases = [
+            (
+                format!("alpha-key-0123456789:{ORG},secret-key-0123456789:{ORG}:rate=fast"),
+                "API key entry 2: the rate must be a positive number of requests per second",
+            ),
+            (
+                // A ':' typed for a ',' puts the next key where the plan goes.
+                format!("alpha-key-0123456789:{ORG}:secret-key-0123456789:{other}"),
+                "API key entry 1: usage plan setting 1 is not rate=N, burst=N or quota=N",
+            ),
+            (
+                format!("secret-key-0123456789:{ORG}:"),
+                "API key entry 1: the usage plan names no setting; write rate=N, burst=N or quota=N",
+            ),
+        ];
+        for (list, expected) in cases {
+            let message = ApiKeys::parse(&list).unwrap_err().to_string();
+
+            assert_eq!(message, expected, "{list}");
+            assert!(!message.contains("secret-key"), "the key leaked: {message}");
+        }
     }
 
     #[test]

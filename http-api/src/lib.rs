@@ -39,11 +39,25 @@
 //! every read and write (another organisation's payment is a 404). The
 //! operations routes are open so load balancers and orchestrators can probe
 //! them; they reveal nothing about payments.
+//!
+//! What the Router adds around every route, outermost first:
+//!
+//! | layer | what |
+//! | --- | --- |
+//! | `Cache-Control: no-store`, `X-Content-Type-Options: nosniff` | on every response |
+//! | request id | `x-request-id` kept from the request when sane, made otherwise; on every response and in every problem |
+//! | access log | one `payments::access` line per request: id, method, route, status, latency |
+//! | usage plans | only with [`ApiState::with_usage_plans`]: per-key throttle and daily quota, per-address throttle of keyless requests; 429 `/problems/too-many-requests` with `Retry-After`, and `RateLimit-Policy` / `RateLimit` on every limited response ([`UsagePlans`]) |
+//! | body limit | bodies over [`BODY_LIMIT`] are a 413 |
+//! | problem fallbacks | unknown route 404, wrong method 405, as problem+json |
+//!
+//! Without usage plans (the Lambda front end, where API Gateway's usage
+//! plan does this) the usage plan layer is not there at all.
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, map_response};
+use axum::middleware::{from_fn, from_fn_with_state, map_response};
 use axum::response::Response;
 use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::Router;
@@ -66,6 +80,7 @@ mod payment_response;
 mod problem;
 mod recorder;
 mod request_id;
+mod usage_plan;
 
 pub use base_path::BasePath;
 pub use currency_aliases::CurrencyAliases;
@@ -74,17 +89,22 @@ pub use keys::{ApiKeys, ApiKeysError, Caller, API_KEY};
 pub use operations::OPENAPI;
 pub use problem::{FieldProblem, Problem, PROBLEM_JSON};
 pub use request_id::{is_kept_request_id, REQUEST_ID};
+pub use usage_plan::{
+    Throttle, UsagePlan, UsagePlanError, UsagePlans, RATELIMIT, RATELIMIT_POLICY,
+};
 
 /// The largest request body the API reads (64 KiB): a full Form3 payment is
 /// about 2 KiB. Larger bodies get 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// What every handler needs: the use cases and the API keys.
+/// What every handler needs: the use cases and the API keys; and what the
+/// Router limits, if anything.
 #[derive(Clone)]
 pub struct ApiState {
     service: PaymentService,
     keys: Arc<ApiKeys>,
     currency_aliases: Arc<CurrencyAliases>,
+    usage_limits: Option<Arc<usage_plan::Limits>>,
 }
 
 impl ApiState {
@@ -95,6 +115,7 @@ impl ApiState {
             service,
             keys: Arc::new(keys),
             currency_aliases: Arc::new(CurrencyAliases::new()),
+            usage_limits: None,
         }
     }
 
@@ -103,6 +124,20 @@ impl ApiState {
     #[must_use]
     pub fn with_currency_aliases(mut self, aliases: CurrencyAliases) -> Self {
         self.currency_aliases = Arc::new(aliases);
+        self
+    }
+
+    /// The same state, holding every API key to `plans`' default plan,
+    /// or to the key's own where it has one (limit by limit: what the
+    /// key's plan leaves unset is the default's), and throttling requests
+    /// without a known key per client address with the default throttle.
+    /// Counts start afresh with each call.
+    ///
+    /// When nothing ends up limited (no default limit, no key with a plan)
+    /// the Router is exactly as without this call: no layer, no fields.
+    #[must_use]
+    pub fn with_usage_plans(mut self, plans: UsagePlans) -> Self {
+        self.usage_limits = usage_plan::Limits::new(plans, &self.keys).map(Arc::new);
         self
     }
 }
@@ -155,11 +190,20 @@ pub fn router(state: ApiState) -> Router {
             });
             router.route(path, served)
         });
-    routes
+    let routes = routes
         .fallback(|| async { Problem::not_found("no such route") })
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .route_layer(from_fn(access_log::record_route))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    // Inside the request id and the access log, so a refused request is
+    // logged and answered with its id like any other; outside routing and
+    // the fallbacks, so it reaches no handler and an unknown route is
+    // counted too (its access line says `unmatched`, as routing never ran).
+    let routes = match &state.usage_limits {
+        Some(limits) => routes.layer(from_fn_with_state(limits.clone(), usage_plan::middleware)),
+        None => routes,
+    };
+    routes
         .layer(from_fn(access_log::middleware))
         .layer(from_fn(request_id::middleware))
         .layer(map_response(not_kept_not_sniffed))

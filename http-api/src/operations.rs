@@ -8,6 +8,9 @@ use http::header::{HeaderValue, CONTENT_TYPE};
 use crate::errors::not_ready;
 use crate::ApiState;
 
+/// The routes that need no API key: probes and the API description.
+pub(crate) const OPEN_ROUTES: &[&str] = &["/health", "/ready", "/openapi.json"];
+
 /// The OpenAPI 3.1 document of every route, kept beside the code and
 /// checked against the Router by the crate's tests.
 pub const OPENAPI: &str = include_str!("../openapi.json");

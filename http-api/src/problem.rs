@@ -11,7 +11,7 @@ use crate::request_id;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Seconds a client should wait before retrying when the store is down.
-const RETRY_AFTER_SECONDS: &str = "1";
+const STORE_RETRY_AFTER_SECONDS: u64 = 1;
 
 /// One problem with one part of the request body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,6 +42,7 @@ pub struct Problem {
     title: &'static str,
     detail: String,
     errors: Vec<FieldProblem>,
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -70,6 +71,7 @@ impl Problem {
             title,
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -128,6 +130,17 @@ impl Problem {
         )
     }
 
+    /// 408: the body did not arrive in time, or arrived too slowly (the
+    /// transport's request timeout or minimum data rate).
+    pub fn request_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            "Request timeout",
+            "the request body did not arrive in time; send it again, faster",
+        )
+    }
+
     /// 415: the body is not JSON.
     pub fn unsupported_media_type() -> Self {
         Self::new(
@@ -165,14 +178,31 @@ impl Problem {
         )
     }
 
+    /// 429: the caller's usage plan allows no more requests for now;
+    /// comes with `Retry-After: retry_after_seconds` (at least 1).
+    pub fn too_many_requests(detail: impl Into<String>, retry_after_seconds: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_seconds.max(1)),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests",
+                detail,
+            )
+        }
+    }
+
     /// 503: the store is unavailable; comes with `Retry-After`.
     pub fn unavailable() -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Service unavailable",
-            "the payment store is unavailable; retry shortly",
-        )
+        Self {
+            retry_after: Some(STORE_RETRY_AFTER_SECONDS),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "the payment store is unavailable; retry shortly",
+            )
+        }
     }
 
     /// 500: anything unexpected. Says nothing of the cause: log it instead.
@@ -194,6 +224,12 @@ impl Problem {
     pub fn errors(&self) -> &[FieldProblem] {
         &self.errors
     }
+
+    /// The seconds the client is told to wait before retrying (for 429
+    /// and 503).
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
 }
 
 impl IntoResponse for Problem {
@@ -210,9 +246,37 @@ impl IntoResponse for Problem {
         let mut response = (self.status, json).into_response();
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retry_after(problem: Problem) -> Option<String> {
+        problem
+            .into_response()
+            .headers()
+            .get(RETRY_AFTER)
+            .map(|value| value.to_str().unwrap().to_owned())
+    }
+
+    #[test]
+    fn only_429_and_503_tell_the_client_when_to_retry() {
+        assert_eq!(
+            retry_after(Problem::too_many_requests("slow down", 7)),
+            Some("7".into())
+        );
+        assert_eq!(
+            retry_after(Problem::too_many_requests("slow down", 0)),
+            Some("1".into()),
+            "never less than a second"
+        );
+        assert_eq!(retry_after(Problem::unavailable()), Some("1".into()));
+        assert_eq!(retry_after(Problem::conflict("taken")), None);
     }
 }
