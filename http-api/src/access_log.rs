@@ -8,7 +8,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::request_id::RequestId;
+use http::Method;
 
 /// The route template that handled a request, carried from the routing
 /// layer out to the access log on the response.
@@ -28,16 +28,9 @@ pub async fn record_route(request: Request, next: Next) -> Response {
     response
 }
 
-/// Outer middleware: times the request and writes its access line.
-pub async fn middleware(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.0.clone())
-        .unwrap_or_default();
-    let response = next.run(request).await;
+/// Writes the access line of one request: its id, method, route (or
+/// `unmatched`), status and how long the API took since `started`.
+pub fn record(request_id: &str, method: &Method, response: &Response, started: Instant) {
     let route = response
         .extensions()
         .get::<Route>()
@@ -52,5 +45,4 @@ pub async fn middleware(request: Request, next: Next) -> Response {
         latency_us,
         "request"
     );
-    response
 }

@@ -57,7 +57,7 @@
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state, map_response};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::Router;
@@ -203,21 +203,31 @@ pub fn router(state: ApiState) -> Router {
         Some(limits) => routes.layer(from_fn_with_state(limits.clone(), usage_plan::middleware)),
         None => routes,
     };
-    routes
-        .layer(from_fn(access_log::middleware))
-        .layer(from_fn(request_id::middleware))
-        .layer(map_response(not_kept_not_sniffed))
-        .with_state(state)
+    routes.layer(from_fn(edge)).with_state(state)
+}
+
+/// What every answer gets, in one layer (each layer costs a boxed future
+/// and a clone of what it wraps, per request): its request id, settled
+/// before anything else runs and quoted by every problem; its access line;
+/// and the headers that keep it out of caches and browsers' guesses.
+async fn edge(request: axum::extract::Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let id = request_id::settle(&request);
+    let method = request.method().clone();
+    let mut response = request_id::scope(id.clone(), next.run(request)).await;
+    access_log::record(&id, &method, &response, started);
+    request_id::stamp(&mut response, &id);
+    not_kept_not_sniffed(&mut response);
+    response
 }
 
 /// Every answer may hold payment data, or a problem about it: no cache
 /// keeps it (`Cache-Control: no-store`, unless a handler chose otherwise)
 /// and no browser guesses another type for it (`nosniff`).
-async fn not_kept_not_sniffed(mut response: Response) -> Response {
+fn not_kept_not_sniffed(response: &mut Response) {
     let headers = response.headers_mut();
     headers
         .entry(CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    response
 }

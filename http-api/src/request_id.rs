@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 use http::HeaderValue;
 
@@ -20,10 +19,6 @@ tokio::task_local! {
 pub fn current() -> Option<String> {
     CURRENT.try_with(Clone::clone).ok()
 }
-
-/// The request id as a request extension, for handlers and middleware.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 /// Whether the Router keeps a client-sent `x-request-id`: 1 to 128
 /// letters, digits, `-`, `_`, `.` or `:`. Enough for UUIDs, AWS and tracing
@@ -56,26 +51,33 @@ fn generate() -> String {
 /// The random half of this process's request ids.
 fn process_half() -> u64 {
     static HALF: OnceLock<u64> = OnceLock::new();
+    // A request id is not a domain id; it only has to be unique.
     #[allow(clippy::disallowed_methods)]
-    // a request id is not a domain id; it only has to be unique
     let draw = || uuid::Uuid::new_v4().as_u64_pair().0;
     *HALF.get_or_init(draw)
 }
 
-/// Middleware: settles the request id, runs the rest of the stack with it,
-/// and puts it on the response.
-pub async fn middleware(mut request: Request, next: Next) -> Response {
-    let id = request
+/// The request's id: the client's when sane, a new one otherwise. Inside,
+/// it is [`current`].
+pub fn settle(request: &Request) -> String {
+    request
         .headers()
         .get(REQUEST_ID)
         .and_then(sane)
-        .unwrap_or_else(generate);
-    request.extensions_mut().insert(RequestId(id.clone()));
-    let mut response = CURRENT.scope(id.clone(), next.run(request)).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
+        .unwrap_or_else(generate)
+}
+
+/// Runs `inner` with `id` as the current request id, which problems quote
+/// ([`current`]).
+pub async fn scope<F: std::future::Future>(id: String, inner: F) -> F::Output {
+    CURRENT.scope(id, inner).await
+}
+
+/// Puts `id` on the response.
+pub fn stamp(response: &mut Response, id: &str) {
+    if let Ok(value) = HeaderValue::from_str(id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
-    response
 }
 
 #[cfg(test)]
