@@ -3,6 +3,8 @@
 //! that never finish arriving, and more connections than the cap.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -15,13 +17,11 @@ use axum::Router;
 use http_body_util::{BodyExt as _, Empty};
 use http_hyper::{serve, MinDataRate, ServeConfig};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use support::{time_until_closed_by_server, PATIENCE};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::time::{sleep, timeout};
-
-/// Generous bound for anything that should happen "soon".
-const PATIENCE: Duration = Duration::from_secs(5);
 
 /// The short limit each test sets, so the suite stays fast.
 const SHORT: Duration = Duration::from_millis(300);
@@ -52,21 +52,6 @@ async fn spawn_server(config: ServeConfig) -> TestServer {
         serve(app(), listener, shutdown, &config).await
     });
     TestServer { addr, _stop: stop }
-}
-
-/// Waits for the server to close `stream`; how long that took.
-async fn time_until_closed(stream: &mut TcpStream) -> Duration {
-    let started = Instant::now();
-    let mut buf = [0u8; 4096];
-    loop {
-        let read = timeout(PATIENCE, stream.read(&mut buf))
-            .await
-            .unwrap_or_else(|_| panic!("connection still open after {PATIENCE:?}"));
-        match read {
-            Ok(0) | Err(_) => return started.elapsed(),
-            Ok(_) => {}
-        }
-    }
 }
 
 /// Reads until the end of the first response head.
@@ -227,7 +212,7 @@ async fn an_idle_http1_keep_alive_connection_is_closed_after_the_idle_timeout() 
         .unwrap();
     assert!(response_head(&mut stream).await.starts_with("HTTP/1.1 200"));
 
-    let open_for = time_until_closed(&mut stream).await;
+    let open_for = time_until_closed_by_server(&mut stream).await;
 
     assert!(
         open_for >= SHORT / 2,

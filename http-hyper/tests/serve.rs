@@ -2,6 +2,8 @@
 //! and graceful shutdown, each checked against a small axum Router.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,15 +15,12 @@ use axum::routing::{get, post};
 use axum::Router;
 use http_hyper::{serve, ServeConfig};
 use reqwest::{StatusCode, Version};
+use support::{time_until_closed_by_server, PATIENCE};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
-
-/// Generous bound for anything that should happen "soon": it catches hangs
-/// without making the suite depend on the machine's speed.
-const PATIENCE: Duration = Duration::from_secs(5);
 
 /// A short header-read timeout, so the timeout tests stay fast.
 const SHORT_TIMEOUT: Duration = Duration::from_millis(200);
@@ -138,23 +137,6 @@ async fn send_raw(addr: SocketAddr, request: &[u8]) -> (u16, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(request).await.unwrap();
     read_response(&mut stream).await
-}
-
-/// Waits for the server to close `stream` and returns how long that took.
-async fn time_until_closed_by_server(stream: &mut TcpStream) -> Duration {
-    let started = Instant::now();
-    let mut buf = [0u8; 1024];
-    loop {
-        let read = timeout(PATIENCE, stream.read(&mut buf))
-            .await
-            .unwrap_or_else(|_| panic!("connection still open after {PATIENCE:?}"));
-        match read {
-            // A reset counts as closed as much as an orderly FIN does.
-            Ok(0) | Err(_) => return started.elapsed(),
-            // hyper may answer a timed-out HTTP/1 request head before closing.
-            Ok(_) => {}
-        }
-    }
 }
 
 async fn assert_refuses_new_connections(addr: SocketAddr) {
