@@ -11,6 +11,7 @@
 
 mod cli;
 mod http_args;
+mod log_output;
 mod seed;
 
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ use payments_examples::{currency, idempotency, keys, store};
 use payments_ports::PaymentService;
 
 use crate::cli::{Cli, Command, ServeArgs};
+use crate::log_output::{BatchedStdout, LogGuard};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -44,18 +46,20 @@ async fn main() -> anyhow::Result<()> {
 
 /// JSON lines on stdout, filtered by `PAYMENTS_LOG` (default `info`).
 ///
-/// Lines are queued and written by a thread of their own, so a request
-/// never waits on stdout: a slow reader of the log (a pipe, a container
-/// runtime) slows nobody down. When the queue is full, lines are dropped
+/// Lines are queued and written by a thread of their own, in batches
+/// ([`BatchedStdout`]), so a request never waits on stdout: a slow reader
+/// of the log (a pipe, a container runtime) slows nobody down. When the queue is full, lines are dropped
 /// rather than block a request, and a warning says how many, every few
 /// seconds while it lasts.
-fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
+fn init_logging() -> LogGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAYMENTS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+    let output = BatchedStdout::new();
+    output.spawn_flusher();
+    let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(true)
         .thread_name("payments-log")
-        .finish(batched_stdout());
+        .finish(output.clone());
     let dropped = writer.error_counter();
     tracing_subscriber::fmt()
         .json()
@@ -79,21 +83,7 @@ fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
             }
         }
     });
-    guard
-}
-
-/// Standard output without its line buffering: the log thread writes
-/// each batch of queued lines and then flushes, so a busy server makes one
-/// write a batch instead of one a line.
-fn batched_stdout() -> Box<dyn std::io::Write + Send> {
-    use std::os::fd::AsFd as _;
-    match std::io::stdout().as_fd().try_clone_to_owned() {
-        Ok(fd) => Box::new(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::fs::File::from(fd),
-        )),
-        Err(_) => Box::new(std::io::stdout()),
-    }
+    LogGuard::new(worker, output)
 }
 
 /// How often dropped log lines are reported.
