@@ -9,6 +9,7 @@
 //! Logs are JSON lines on stdout; human-facing notices (the generated API
 //! key) go to stderr.
 
+mod access_lines;
 mod cli;
 mod http_args;
 mod log_output;
@@ -22,6 +23,11 @@ use http_api::{router, ApiState};
 use payments_examples::{currency, idempotency, keys, store};
 use payments_ports::PaymentService;
 
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::Layer as _;
+
+use crate::access_lines::AccessLines;
 use crate::cli::{Cli, Command, ServeArgs};
 use crate::log_output::{BatchedStdout, LogGuard};
 
@@ -61,12 +67,20 @@ fn init_logging() -> LogGuard {
         .thread_name("payments-log")
         .finish(output.clone());
     let dropped = writer.error_counter();
-    tracing_subscriber::fmt()
+    // Access lines have a writer of their own; every other line the
+    // general JSON format.
+    let general = tracing_subscriber::fmt::layer()
         .json()
-        .with_env_filter(filter)
         .with_current_span(false)
         .with_span_list(false)
-        .with_writer(writer)
+        .with_writer(writer.clone())
+        .with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
+            metadata.target() != access_lines::TARGET
+        }));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(general)
+        .with(AccessLines::new(writer))
         .init();
     tokio::spawn(async move {
         let mut reported = 0;
