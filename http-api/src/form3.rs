@@ -4,7 +4,6 @@
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use payments_domain::{
@@ -448,5 +447,5 @@ pub async fn events(
         data: page.events.iter().map(EventResource::new).collect(),
         links: pagination::history_links(&path, &request, &page),
     };
-    Ok(Json(document).into_response())
+    Ok(payment_response::json(StatusCode::OK, &document))
 }
