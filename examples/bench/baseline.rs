@@ -6,8 +6,12 @@
 //! read once at start from files; it does nothing else.
 //!
 //! ```text
-//! bench-baseline LISTEN PATH=FILE...
+//! bench-baseline [--transport] LISTEN PATH=FILE...
 //! ```
+//!
+//! With `--transport` the same replay is served through `http_hyper::serve`
+//! with `payments serve`'s settings, so the difference between the two
+//! modes is the transport's own cost, and the rest is the API's.
 //!
 //! Each FILE holds a whole HTTP/1.1 response as `curl -si` prints it (a
 //! status line, headers, a blank line, the body).
@@ -62,12 +66,26 @@ fn parse(text: &[u8]) -> anyhow::Result<Captured> {
     })
 }
 
+/// The response captured for `path`, or an empty 404.
+fn replay(routes: &HashMap<String, Captured>, path: &str) -> Response<Full<Bytes>> {
+    let captured = routes.get(path).cloned().unwrap_or_else(|| Captured {
+        status: StatusCode::NOT_FOUND,
+        headers: Vec::new(),
+        body: Bytes::new(),
+    });
+    let mut response = Response::new(Full::new(captured.body));
+    *response.status_mut() = captured.status;
+    response.headers_mut().extend(captured.headers);
+    response
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let through_transport = args.next_if(|arg| arg == "--transport").is_some();
     let listen = args
         .next()
-        .context("usage: bench-baseline LISTEN PATH=FILE...")?;
+        .context("usage: bench-baseline [--transport] LISTEN PATH=FILE...")?;
     let mut routes = HashMap::new();
     for route in args {
         let (path, file) = route.split_once('=').context("a route is PATH=FILE")?;
@@ -80,6 +98,18 @@ async fn main() -> anyhow::Result<()> {
     let routes = Arc::new(routes);
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     eprintln!("bench-baseline listening on {}", listener.local_addr()?);
+    if through_transport {
+        let service = tower::service_fn(move |request: Request<http_hyper::RequestBody>| {
+            let response = replay(&routes, request.uri().path());
+            async move { Ok::<_, Infallible>(response) }
+        });
+        let config = http_hyper::ServeConfig {
+            request_body_limit: 2 * http_api::BODY_LIMIT,
+            ..http_hyper::ServeConfig::default()
+        };
+        http_hyper::serve(service, listener, http_hyper::shutdown_signal(), &config).await?;
+        return Ok(());
+    }
     let builder = Arc::new(Builder::new(TokioExecutor::new()));
     loop {
         let (stream, _) = listener.accept().await?;
@@ -88,18 +118,8 @@ async fn main() -> anyhow::Result<()> {
         let builder = Arc::clone(&builder);
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let answer = routes.get(request.uri().path()).cloned();
-                async move {
-                    let captured = answer.unwrap_or_else(|| Captured {
-                        status: StatusCode::NOT_FOUND,
-                        headers: Vec::new(),
-                        body: Bytes::new(),
-                    });
-                    let mut response = Response::new(Full::new(captured.body));
-                    *response.status_mut() = captured.status;
-                    response.headers_mut().extend(captured.headers);
-                    Ok::<_, Infallible>(response)
-                }
+                let response = replay(&routes, request.uri().path());
+                async move { Ok::<_, Infallible>(response) }
             });
             let _ = builder
                 .serve_connection(TokioIo::new(stream), service)

@@ -1,108 +1,190 @@
-//! Where the log lines go: standard output, written by the log's own
-//! thread in batches, so a request never waits on the log and a busy server
-//! makes one `write` for many lines.
+//! Where the log lines go: standard output, written by a thread of the
+//! log's own. A line is appended to a bounded buffer in memory, never
+//! written on the request's thread, and nothing wakes the writer per line:
+//! it writes whatever has gathered every [`WRITE_EVERY`], in one `write`.
+//! When the buffer is full (standard output is slower than the log), the
+//! line is dropped and counted rather than make a request wait.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::os::fd::AsFd as _;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
-/// How long a written line may wait in the buffer before it reaches
-/// standard output.
-pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
+use tracing_subscriber::fmt::MakeWriter;
 
-/// Standard output, buffered: `flush` writes only when the buffer has
-/// waited [`FLUSH_EVERY`] (the log thread flushes after every batch,
-/// which under load is every line), and [`spawn_flusher`] writes what a
-/// quiet moment left behind. Dropping the last handle writes the rest.
+/// How long a line may wait in memory before it is written.
+pub const WRITE_EVERY: Duration = Duration::from_millis(50);
+
+/// Bytes of lines that may wait; past that, lines are dropped.
+const CAPACITY: usize = 4 * 1024 * 1024;
+
+/// A handle on the log's buffer: what the log layers write through.
 #[derive(Clone)]
-pub struct BatchedStdout(Arc<Mutex<Batch>>);
+pub struct LogBuffer(Arc<Shared>);
 
-struct Batch {
-    out: BufWriter<Box<dyn Write + Send>>,
-    last_flush: Instant,
+struct Shared {
+    waiting: Mutex<Vec<u8>>,
+    dropped: AtomicU64,
+    stopping: AtomicBool,
 }
 
-impl BatchedStdout {
-    /// A buffer in front of standard output (its own descriptor, so no
-    /// line buffering of `std::io::stdout()` applies).
-    pub fn new() -> Self {
-        let out: Box<dyn Write + Send> = match io::stdout().as_fd().try_clone_to_owned() {
+impl Shared {
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl LogBuffer {
+    /// The buffer, and the guard of the thread that writes it to standard
+    /// output (its own descriptor, so no line buffering applies).
+    pub fn start() -> (Self, LogGuard) {
+        let shared = Arc::new(Shared {
+            waiting: Mutex::new(Vec::with_capacity(64 * 1024)),
+            dropped: AtomicU64::new(0),
+            stopping: AtomicBool::new(false),
+        });
+        let mut out: Box<dyn Write + Send> = match io::stdout().as_fd().try_clone_to_owned() {
             Ok(fd) => Box::new(std::fs::File::from(fd)),
             Err(_) => Box::new(io::stdout()),
         };
-        Self(Arc::new(Mutex::new(Batch {
-            out: BufWriter::with_capacity(64 * 1024, out),
-            last_flush: Instant::now(),
-        })))
+        let writer = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("payments-log".to_owned())
+                .spawn(move || {
+                    let mut writing = Vec::with_capacity(64 * 1024);
+                    loop {
+                        let last = shared.stopping.load(Ordering::Acquire);
+                        std::mem::swap(&mut writing, &mut *shared.waiting());
+                        if !writing.is_empty() {
+                            // Nowhere to report a failure to write the log.
+                            let _ = out.write_all(&writing);
+                            let _ = out.flush();
+                            writing.clear();
+                        }
+                        if last {
+                            return;
+                        }
+                        std::thread::park_timeout(WRITE_EVERY);
+                    }
+                })
+                .ok()
+        };
+        let buffer = Self(shared);
+        let guard = LogGuard {
+            buffer: buffer.clone(),
+            writer,
+        };
+        (buffer, guard)
     }
 
-    fn batch(&self) -> std::sync::MutexGuard<'_, Batch> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Writes out everything buffered, now.
-    pub fn flush_now(&self) {
-        let mut batch = self.batch();
-        let _ = batch.out.flush();
-        batch.last_flush = Instant::now();
-    }
-
-    /// Writes out whatever waits, every [`FLUSH_EVERY`], until the last
-    /// writer is gone.
-    pub fn spawn_flusher(&self) {
-        let batch: Weak<Mutex<Batch>> = Arc::downgrade(&self.0);
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(FLUSH_EVERY);
-            loop {
-                every.tick().await;
-                let Some(batch) = batch.upgrade() else { return };
-                let mut batch = batch.lock().unwrap_or_else(PoisonError::into_inner);
-                let _ = batch.out.flush();
-                batch.last_flush = Instant::now();
-            }
-        });
+    /// Lines dropped so far because the buffer was full.
+    pub fn dropped_lines(&self) -> u64 {
+        self.0.dropped.load(Ordering::Relaxed)
     }
 }
 
-impl Write for BatchedStdout {
+impl<'a> MakeWriter<'a> for LogBuffer {
+    type Writer = PendingLine;
+
+    fn make_writer(&'a self) -> PendingLine {
+        PendingLine {
+            line: Vec::new(),
+            shared: Arc::clone(&self.0),
+        }
+    }
+}
+
+/// One log line being written; it joins the buffer whole when dropped, so
+/// lines from several threads never interleave.
+pub struct PendingLine {
+    line: Vec<u8>,
+    shared: Arc<Shared>,
+}
+
+impl Write for PendingLine {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.batch().out.write(bytes)
+        self.line.extend_from_slice(bytes);
+        Ok(bytes.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        let mut batch = self.batch();
-        if batch.last_flush.elapsed() < FLUSH_EVERY {
-            return Ok(());
-        }
-        batch.last_flush = Instant::now();
-        batch.out.flush()
+        Ok(())
     }
 }
 
-/// Held until the program ends: stops the log thread once it has written
-/// every queued line into the buffer, then writes the buffer out, so the
-/// last lines (`stopped`, the last access lines) are never lost.
+impl Drop for PendingLine {
+    fn drop(&mut self) {
+        if self.line.is_empty() {
+            return;
+        }
+        let mut waiting = self.shared.waiting();
+        if waiting.len() + self.line.len() > CAPACITY {
+            drop(waiting);
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+        } else {
+            waiting.extend_from_slice(&self.line);
+        }
+    }
+}
+
+/// Held until the program ends: then the writer writes every line still
+/// waiting (`stopped`, the last access lines) and stops.
 pub struct LogGuard {
-    worker: Option<tracing_appender::non_blocking::WorkerGuard>,
-    output: BatchedStdout,
-}
-
-impl LogGuard {
-    /// The guard of the log thread `worker`, writing into `output`.
-    pub fn new(worker: tracing_appender::non_blocking::WorkerGuard, output: BatchedStdout) -> Self {
-        Self {
-            worker: Some(worker),
-            output,
-        }
-    }
+    buffer: LogBuffer,
+    writer: Option<JoinHandle<()>>,
 }
 
 impl Drop for LogGuard {
     fn drop(&mut self) {
-        // The worker's guard returns once the worker has taken every line
-        // queued before it.
-        drop(self.worker.take());
-        self.output.flush_now();
+        self.buffer.0.stopping.store(true, Ordering::Release);
+        if let Some(writer) = self.writer.take() {
+            writer.thread().unpark();
+            let _ = writer.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buffer() -> LogBuffer {
+        LogBuffer(Arc::new(Shared {
+            waiting: Mutex::new(Vec::new()),
+            dropped: AtomicU64::new(0),
+            stopping: AtomicBool::new(false),
+        }))
+    }
+
+    #[test]
+    fn a_line_joins_the_buffer_whole_when_it_is_done() {
+        let buffer = buffer();
+        let mut first = buffer.make_writer();
+        let mut second = buffer.make_writer();
+        first.write_all(b"{\"one\":").unwrap();
+        second.write_all(b"{\"two\":2}\n").unwrap();
+        first.write_all(b"1}\n").unwrap();
+        drop(second);
+        drop(first);
+
+        assert_eq!(
+            buffer.0.waiting().as_slice(),
+            b"{\"two\":2}\n{\"one\":1}\n".as_slice()
+        );
+    }
+
+    #[test]
+    fn a_line_that_would_overfill_the_buffer_is_dropped_and_counted() {
+        let buffer = buffer();
+        buffer.0.waiting().resize(CAPACITY - 4, b' ');
+
+        buffer.make_writer().write_all(b"fits").unwrap();
+        buffer.make_writer().write_all(b"x").unwrap();
+
+        assert_eq!(buffer.0.waiting().len(), CAPACITY);
+        assert_eq!(buffer.dropped_lines(), 1);
     }
 }

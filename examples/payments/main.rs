@@ -29,7 +29,7 @@ use tracing_subscriber::Layer as _;
 
 use crate::access_lines::AccessLines;
 use crate::cli::{Cli, Command, ServeArgs};
-use crate::log_output::{BatchedStdout, LogGuard};
+use crate::log_output::{LogBuffer, LogGuard};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -52,21 +52,16 @@ async fn main() -> anyhow::Result<()> {
 
 /// JSON lines on stdout, filtered by `PAYMENTS_LOG` (default `info`).
 ///
-/// Lines are queued and written by a thread of their own, in batches
-/// ([`BatchedStdout`]), so a request never waits on stdout: a slow reader
-/// of the log (a pipe, a container runtime) slows nobody down. When the queue is full, lines are dropped
-/// rather than block a request, and a warning says how many, every few
-/// seconds while it lasts.
+/// Lines gather in memory and a thread of their own writes them in batches
+/// ([`LogBuffer`]), so a request never waits on stdout: a slow reader of
+/// the log (a pipe, a container runtime) slows nobody down. When the
+/// buffer is full, lines are dropped rather than block a request, and a
+/// warning says how many, every few seconds while it lasts.
 fn init_logging() -> LogGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAYMENTS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let output = BatchedStdout::new();
-    output.spawn_flusher();
-    let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(true)
-        .thread_name("payments-log")
-        .finish(output.clone());
-    let dropped = writer.error_counter();
+    let (writer, guard) = LogBuffer::start();
+    let dropped = writer.clone();
     // Access lines have a writer of their own; every other line the
     // general JSON format.
     let general = tracing_subscriber::fmt::layer()
@@ -97,7 +92,7 @@ fn init_logging() -> LogGuard {
             }
         }
     });
-    LogGuard::new(worker, output)
+    guard
 }
 
 /// How often dropped log lines are reported.
