@@ -13,14 +13,14 @@ use http::Method;
 /// The route template that handled a request, carried from the routing
 /// layer out to the access log on the response.
 #[derive(Debug, Clone)]
-struct Route(String);
+struct Route(MatchedPath);
 
 /// Route-level middleware: records which route template matched.
 pub async fn record_route(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map(|path| Route(path.as_str().to_owned()));
+        .map(|path| Route(path.clone()));
     let mut response = next.run(request).await;
     if let Some(route) = route {
         response.extensions_mut().insert(route);
