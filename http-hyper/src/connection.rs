@@ -32,11 +32,12 @@ pub(crate) struct ConnectionLimits {
     pub max_age: Duration,
 }
 
-/// The requests in flight on one connection, and since when it has had
-/// none. Kept in atomics, so a request costs two counter updates and no
-/// wake-up of the connection's task: the task looks only when its idle
-/// timer fires.
+/// Whether one connection has had a request, the requests in flight on
+/// it, and since when it has had none. Kept in atomics, so a request costs
+/// a few atomic writes and no wake-up of the connection's task: the task
+/// looks only when one of its timers fires.
 struct Activity {
+    seen: AtomicBool,
     in_flight: AtomicUsize,
     /// When the connection last went idle, in microseconds since `opened`.
     idle_since_micros: AtomicU64,
@@ -46,16 +47,22 @@ struct Activity {
 impl Activity {
     fn new() -> Self {
         Self {
+            seen: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             idle_since_micros: AtomicU64::new(0),
             opened: Instant::now(),
         }
     }
 
+    /// Whether a request has come on the connection.
+    fn seen(&self) -> bool {
+        self.seen.load(Ordering::Relaxed)
+    }
+
     /// The instant the connection will have been idle for `timeout`, or
-    /// `None` while a request is in flight.
+    /// `None` before its first request and while one is in flight.
     fn idle_deadline(&self, timeout: Duration) -> Option<Instant> {
-        if self.in_flight.load(Ordering::Acquire) > 0 {
+        if !self.seen() || self.in_flight.load(Ordering::Acquire) > 0 {
             return None;
         }
         let idle_since = Duration::from_micros(self.idle_since_micros.load(Ordering::Acquire));
@@ -69,6 +76,7 @@ struct InFlight(Arc<Activity>);
 
 impl InFlight {
     fn start(activity: &Arc<Activity>) -> Self {
+        activity.seen.store(true, Ordering::Relaxed);
         activity.in_flight.fetch_add(1, Ordering::AcqRel);
         Self(Arc::clone(activity))
     }
@@ -112,14 +120,11 @@ pub(crate) async fn serve_connection<S, B>(
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let request_seen = Arc::new(AtomicBool::new(false));
     let activity = Arc::new(Activity::new());
     let service = {
-        let request_seen = Arc::clone(&request_seen);
         let activity = Arc::clone(&activity);
         let service = TowerToHyperService::new(service);
         hyper::service::service_fn(move |request: Request<Incoming>| {
-            request_seen.store(true, Ordering::Relaxed);
             let counted = InFlight::start(&activity);
             let response = service.call(request);
             async move {
@@ -153,13 +158,12 @@ pub(crate) async fn serve_connection<S, B>(
     let mut idle_check = pin!(sleep(limits.idle_timeout));
     let mut awaiting_first_request = true;
     let outcome = loop {
-        // Read where it is used, not here: the loop runs again only when a
-        // branch completes, not when a request arrives.
-        let seen = || request_seen.load(Ordering::Relaxed);
         let close_for = tokio::select! {
             outcome = connection.as_mut() => break outcome,
             () = &mut first_request, if awaiting_first_request || closing.is_some() => {
-                match (closing, seen()) {
+                // Read here, not before the select: the loop runs again
+                // only when a branch completes, not when a request arrives.
+                match (closing, activity.seen()) {
                     (None, true) => {
                         // Its first request came in time: the timer is
                         // done with until the connection closes.
@@ -180,8 +184,7 @@ pub(crate) async fn serve_connection<S, B>(
                 let now = Instant::now();
                 // Before its first request a connection is judged by
                 // `first_request_timeout` alone.
-                let deadline = if seen() { activity.idle_deadline(limits.idle_timeout) } else { None };
-                match deadline {
+                match activity.idle_deadline(limits.idle_timeout) {
                     Some(deadline) if deadline <= now => Some("idle"),
                     Some(deadline) => {
                         idle_check.as_mut().reset(deadline);
