@@ -15,15 +15,6 @@ use tokio::net::TcpStream;
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
-/// The JSON access-log lines among `stdout`.
-fn access_lines(stdout: &[String]) -> Vec<serde_json::Value> {
-    stdout
-        .iter()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|line| line["target"] == "payments::access")
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trickled_body_is_cut_with_a_408_problem_a_request_id_and_a_log_line() {
     let server = support::serve(
@@ -86,7 +77,7 @@ async fn a_trickled_body_is_cut_with_a_408_problem_a_request_id_and_a_log_line()
         took >= Duration::from_millis(500),
         "cut after {took:?}, within the grace"
     );
-    let access = access_lines(&stdout);
+    let access = support::access_lines(&stdout);
     assert_eq!(access.len(), 1, "{stdout:?}");
     assert_eq!(access[0]["fields"]["status"], 408);
 }

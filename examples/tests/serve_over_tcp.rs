@@ -21,12 +21,8 @@ async fn the_table_passes_over_tcp_against_payments_serve() {
     for secret in &http_table::secrets() {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }
-    let access_lines = stdout
-        .iter()
-        .filter(|line| line.contains("\"payments::access\""))
-        .count();
     assert_eq!(
-        access_lines,
+        support::access_lines(&stdout).len(),
         http_table::request_count(),
         "one access line per request"
     );
@@ -114,11 +110,7 @@ async fn a_body_past_the_transport_limit_is_a_problem_with_a_request_id_and_a_lo
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(problem["type"], "/problems/payload-too-large");
     assert_eq!(problem["request_id"], request_id.as_str());
-    let access: Vec<serde_json::Value> = stdout
-        .iter()
-        .filter(|line| line.contains("\"payments::access\""))
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let access = support::access_lines(&stdout);
     assert_eq!(access.len(), 1, "{stdout:?}");
     assert_eq!(access[0]["fields"]["status"], 413);
     assert_eq!(access[0]["fields"]["request_id"], request_id.as_str());

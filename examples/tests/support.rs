@@ -148,6 +148,16 @@ async fn start(mut command: Command, args: &[&str], envs: &[(&str, &str)]) -> Se
     }
 }
 
+/// The access-log lines among what the server printed, parsed: those whose
+/// `target` is `payments::access`.
+pub fn access_lines(stdout: &[String]) -> Vec<serde_json::Value> {
+    stdout
+        .iter()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line["target"] == "payments::access")
+        .collect()
+}
+
 /// Sends an `http` request over real TCP with reqwest.
 pub async fn send(
     client: &reqwest::Client,

@@ -31,9 +31,10 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(|value| value.to_str().unwrap().to_owned())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_key_past_its_burst_is_refused_with_429_while_another_key_is_served() {
-    let server = support::serve(
+/// `payments serve` whose default throttle is 1 request a second, bursting
+/// to 3, set through the environment.
+async fn serve_one_a_second_bursting_to_three() -> support::Server {
+    support::serve(
         &[],
         &[
             ("PAYMENTS_API_KEYS", &keys()),
@@ -41,7 +42,12 @@ async fn a_key_past_its_burst_is_refused_with_429_while_another_key_is_served() 
             ("PAYMENTS_THROTTLE_BURST", "3"),
         ],
     )
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_past_its_burst_is_refused_with_429_while_another_key_is_served() {
+    let server = serve_one_a_second_bursting_to_three().await;
     let client = reqwest::Client::new();
 
     let mut first_three = Vec::new();
@@ -65,11 +71,7 @@ async fn a_key_past_its_burst_is_refused_with_429_while_another_key_is_served() 
     assert_eq!(problem["type"], "/problems/too-many-requests");
     assert_eq!(problem["request_id"], request_id.as_str());
     assert_eq!(other_status, 200);
-    let access: Vec<serde_json::Value> = stdout
-        .iter()
-        .filter(|line| line.contains("\"payments::access\""))
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let access = support::access_lines(&stdout);
     assert_eq!(access.len(), 5, "one access line per request: {stdout:?}");
     let refusal_line = access
         .iter()
@@ -85,15 +87,7 @@ async fn a_key_past_its_burst_is_refused_with_429_while_another_key_is_served() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyless_requests_are_throttled_per_client_address() {
-    let server = support::serve(
-        &[],
-        &[
-            ("PAYMENTS_API_KEYS", &keys()),
-            ("PAYMENTS_THROTTLE_RATE", "1"),
-            ("PAYMENTS_THROTTLE_BURST", "3"),
-        ],
-    )
-    .await;
+    let server = serve_one_a_second_bursting_to_three().await;
     // Two loopback addresses are two clients to the server.
     let from = |address: [u8; 4]| {
         reqwest::Client::builder()
