@@ -104,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
             async move { Ok::<_, Infallible>(response) }
         });
         let config = http_hyper::ServeConfig {
-            request_body_limit: 2 * http_api::BODY_LIMIT,
+            request_body_limit: payments_examples::TRANSPORT_BODY_LIMIT,
             ..http_hyper::ServeConfig::default()
         };
         http_hyper::serve(service, listener, http_hyper::shutdown_signal(), &config).await?;

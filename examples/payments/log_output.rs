@@ -84,6 +84,27 @@ impl LogBuffer {
     pub fn dropped_lines(&self) -> u64 {
         self.0.dropped.load(Ordering::Relaxed)
     }
+
+    /// Warns, every `interval` while lines are being dropped, how many
+    /// were since the last warning.
+    pub fn spawn_drop_reports(&self, interval: Duration) {
+        let buffer = self.clone();
+        tokio::spawn(async move {
+            let mut reported = 0;
+            let mut every = tokio::time::interval(interval);
+            loop {
+                every.tick().await;
+                let total = buffer.dropped_lines();
+                if total > reported {
+                    tracing::warn!(
+                        dropped = total - reported,
+                        "log lines dropped: the log's reader fell behind"
+                    );
+                    reported = total;
+                }
+            }
+        });
+    }
 }
 
 impl<'a> MakeWriter<'a> for LogBuffer {

@@ -61,7 +61,6 @@ fn init_logging() -> LogGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAYMENTS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let (writer, guard) = LogBuffer::start();
-    let dropped = writer.clone();
     // Access lines have a writer of their own; every other line the
     // general JSON format.
     let general = tracing_subscriber::fmt::layer()
@@ -75,23 +74,9 @@ fn init_logging() -> LogGuard {
     tracing_subscriber::registry()
         .with(filter)
         .with(general)
-        .with(AccessLines::new(writer))
+        .with(AccessLines::new(writer.clone()))
         .init();
-    tokio::spawn(async move {
-        let mut reported = 0;
-        let mut every = tokio::time::interval(LOG_DROP_REPORT_INTERVAL);
-        loop {
-            every.tick().await;
-            let total = dropped.dropped_lines();
-            if total > reported {
-                tracing::warn!(
-                    dropped = total - reported,
-                    "log lines dropped: the log's reader fell behind"
-                );
-                reported = total;
-            }
-        }
-    });
+    writer.spawn_drop_reports(LOG_DROP_REPORT_INTERVAL);
     guard
 }
 
@@ -131,10 +116,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_currency_aliases(aliases)
         .with_usage_plans(usage_plans);
     let app = router(state);
-    // The API answers bodies over its own 64 KiB limit with a
-    // problem+json 413; the transport's limit is a backstop that caps what
-    // any service behind it could be made to read.
-    let config = args.http.config(2 * http_api::BODY_LIMIT);
+    let config = args.http.config(payments_examples::TRANSPORT_BODY_LIMIT);
     http_hyper::serve(app, listener, http_hyper::shutdown_signal(), &config).await?;
     tracing::info!("stopped");
     Ok(())

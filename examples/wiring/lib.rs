@@ -7,3 +7,9 @@ pub mod idempotency;
 pub mod keys;
 pub mod store;
 pub mod usage_plan;
+
+/// The transport's cap on request bodies for `payments serve` (and the
+/// benchmark's replay of it). The API answers bodies over its own 64 KiB
+/// limit with a problem+json 413; the transport's limit is a backstop that
+/// caps what any service behind it could be made to read.
+pub const TRANSPORT_BODY_LIMIT: usize = 2 * http_api::BODY_LIMIT;
