@@ -79,6 +79,9 @@ fn replay(routes: &HashMap<String, Captured>, path: &str) -> Response<Full<Bytes
     response
 }
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1).peekable();

@@ -5,6 +5,7 @@
 //! a `GET /health` under load; this one does only what an access line
 //! needs.
 
+use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
 
@@ -40,15 +41,10 @@ where
         }
         let mut line = String::with_capacity(256);
         line.push_str("{\"timestamp\":\"");
-        // Log time, not domain time: the Clock port is for payments.
-        #[allow(clippy::disallowed_methods)]
-        let now = chrono::Utc::now();
-        let _ = write!(line, "{}", now.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
-        let _ = write!(
-            line,
-            "\",\"level\":\"{}\",\"fields\":{{",
-            event.metadata().level()
-        );
+        push_timestamp(&mut line);
+        line.push_str("\",\"level\":\"");
+        line.push_str(event.metadata().level().as_str());
+        line.push_str("\",\"fields\":{");
         let mut fields = Fields { line, first: true };
         event.record(&mut fields);
         let mut line = fields.line;
@@ -57,6 +53,37 @@ where
         line.push_str("\"}\n");
         let _ = self.writer.make_writer().write_all(line.as_bytes());
     }
+}
+
+/// Now, as RFC 3339 in UTC with microseconds (`2026-12-01T22:31:37.499374Z`).
+/// The date and time of day are formatted once a second per thread; each
+/// line adds only its microseconds.
+fn push_timestamp(line: &mut String) {
+    thread_local! {
+        static SECOND: Cell<(i64, [u8; 19])> = const { Cell::new((i64::MIN, [0; 19])) };
+    }
+    // Log time, not domain time: the Clock port is for payments.
+    #[allow(clippy::disallowed_methods)]
+    let now = chrono::Utc::now();
+    let second = now.timestamp();
+    let (cached, mut text) = SECOND.get();
+    if cached != second {
+        let mut formatted = String::with_capacity(19);
+        let _ = write!(formatted, "{}", now.format("%Y-%m-%dT%H:%M:%S"));
+        if let Ok(bytes) = <[u8; 19]>::try_from(formatted.as_bytes()) {
+            text = bytes;
+            SECOND.set((second, text));
+        }
+    }
+    line.push_str(std::str::from_utf8(&text).unwrap_or_default());
+    let micros = now.timestamp_subsec_micros().min(999_999);
+    let mut digits = *b".000000Z";
+    let mut rest = micros;
+    for digit in digits[1..7].iter_mut().rev() {
+        *digit = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        rest /= 10;
+    }
+    line.push_str(std::str::from_utf8(&digits).unwrap_or_default());
 }
 
 /// An event's fields as JSON members.
@@ -84,31 +111,69 @@ impl Visit for Fields {
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         self.name(field);
-        let _ = write!(self.line, "{value}");
+        self.line.push_str(itoa::Buffer::new().format(value));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.name(field);
-        let _ = write!(self.line, "{value}");
+        self.line.push_str(itoa::Buffer::new().format(value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
         self.name(field);
-        let _ = write!(self.line, "{value}");
+        self.line.push_str(if value { "true" } else { "false" });
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.name(field);
-        push_json_string(&mut self.line, &format!("{value:?}"));
+        self.line.push('"');
+        let _ = write!(Escaping(&mut self.line), "{value:?}");
+        self.line.push('"');
     }
 }
 
 /// `text` as a JSON string.
 fn push_json_string(line: &mut String, text: &str) {
-    // serde_json's escaping, so nothing a client sends (a route is a
-    // template, but a method is theirs) can break the line.
-    if let Ok(quoted) = serde_json::to_string(text) {
-        line.push_str(&quoted);
+    line.push('"');
+    push_escaped(line, text);
+    line.push('"');
+}
+
+/// `text` inside a JSON string: quotes, backslashes and control characters
+/// escaped, so nothing a client sends (a route is a template, but a
+/// method is theirs) can break the line.
+fn push_escaped(line: &mut String, text: &str) {
+    let mut plain = 0;
+    // Every byte that needs escaping is ASCII, so `at` is always on a
+    // character boundary.
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..0x20 => "",
+            _ => continue,
+        };
+        line.push_str(&text[plain..at]);
+        if escape.is_empty() {
+            let _ = write!(line, "\\u{byte:04x}");
+        } else {
+            line.push_str(escape);
+        }
+        plain = at + 1;
+    }
+    line.push_str(&text[plain..]);
+}
+
+/// A `fmt::Write` that escapes what it is given into a JSON string.
+struct Escaping<'a>(&'a mut String);
+
+impl fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        push_escaped(self.0, text);
+        Ok(())
     }
 }
 
@@ -129,6 +194,17 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn what_a_client_sends_is_escaped_into_one_json_string() {
+        let mut line = String::new();
+        push_json_string(&mut line, "a\"b\\c\nd\re\tf\u{1}g\u{1f}hé€");
+        assert_eq!(line, r#""a\"b\\c\nd\re\tf\u0001g\u001fhé€""#);
+        assert_eq!(
+            serde_json::from_str::<String>(&line).unwrap(),
+            "a\"b\\c\nd\re\tf\u{1}g\u{1f}hé€"
+        );
     }
 
     #[test]

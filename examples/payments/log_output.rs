@@ -108,26 +108,44 @@ impl LogBuffer {
 }
 
 impl<'a> MakeWriter<'a> for LogBuffer {
-    type Writer = PendingLine;
+    type Writer = PendingLine<'a>;
 
-    fn make_writer(&'a self) -> PendingLine {
+    fn make_writer(&'a self) -> PendingLine<'a> {
         PendingLine {
             line: Vec::new(),
-            shared: Arc::clone(&self.0),
+            shared: &self.0,
+        }
+    }
+}
+
+impl Shared {
+    /// Queues `line` whole, or counts it dropped when the buffer is full.
+    fn push(&self, line: &[u8]) {
+        let mut waiting = self.waiting();
+        if waiting.len() + line.len() > CAPACITY {
+            drop(waiting);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        } else {
+            waiting.extend_from_slice(line);
         }
     }
 }
 
 /// One log line being written; it joins the buffer whole when dropped, so
-/// lines from several threads never interleave.
-pub struct PendingLine {
+/// lines from several threads never interleave. A line written in one
+/// piece (as both formatters write) joins at once, with no copy of its own.
+pub struct PendingLine<'a> {
     line: Vec<u8>,
-    shared: Arc<Shared>,
+    shared: &'a Shared,
 }
 
-impl Write for PendingLine {
+impl Write for PendingLine<'_> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.line.extend_from_slice(bytes);
+        if self.line.is_empty() && bytes.ends_with(b"\n") {
+            self.shared.push(bytes);
+        } else {
+            self.line.extend_from_slice(bytes);
+        }
         Ok(bytes.len())
     }
 
@@ -136,17 +154,10 @@ impl Write for PendingLine {
     }
 }
 
-impl Drop for PendingLine {
+impl Drop for PendingLine<'_> {
     fn drop(&mut self) {
-        if self.line.is_empty() {
-            return;
-        }
-        let mut waiting = self.shared.waiting();
-        if waiting.len() + self.line.len() > CAPACITY {
-            drop(waiting);
-            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-        } else {
-            waiting.extend_from_slice(&self.line);
+        if !self.line.is_empty() {
+            self.shared.push(&self.line);
         }
     }
 }

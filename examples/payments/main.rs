@@ -31,6 +31,9 @@ use crate::access_lines::AccessLines;
 use crate::cli::{Cli, Command, ServeArgs};
 use crate::log_output::{LogBuffer, LogGuard};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

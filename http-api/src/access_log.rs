@@ -2,30 +2,91 @@
 //! latency. Deliberately nothing else: no headers (API keys), no bodies
 //! (account numbers, names), no query strings (cursors).
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
 use axum::response::Response;
+use tower::{Layer, Service};
 
 use http::Method;
 
 /// The route template that handled a request, carried from the routing
 /// layer out to the access log on the response.
 #[derive(Debug, Clone)]
-struct Route(MatchedPath);
+pub struct Route(MatchedPath);
 
-/// Route-level middleware: records which route template matched.
-pub async fn record_route(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| Route(path.clone()));
-    let mut response = next.run(request).await;
-    if let Some(route) = route {
-        response.extensions_mut().insert(route);
+/// Route-level layer: records which route template matched, on the
+/// response, for the access log (a tower layer, not `from_fn`, so it boxes
+/// nothing per request).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecordRouteLayer;
+
+impl<S> Layer<S> for RecordRouteLayer {
+    type Service = RecordRoute<S>;
+
+    fn layer(&self, inner: S) -> RecordRoute<S> {
+        RecordRoute { inner }
     }
-    response
+}
+
+/// A route's service, recording its template on each response.
+#[derive(Debug, Clone)]
+pub struct RecordRoute<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for RecordRoute<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = RecordRouteFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .cloned()
+            .map(Route);
+        RecordRouteFuture {
+            inner: self.inner.call(request),
+            route,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response of [`RecordRoute`].
+    pub struct RecordRouteFuture<F> {
+        #[pin]
+        inner: F,
+        route: Option<Route>,
+    }
+}
+
+impl<F> Future for RecordRouteFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Ok(mut response) = ready!(this.inner.poll(cx));
+        if let Some(route) = this.route.take() {
+            response.extensions_mut().insert(route);
+        }
+        Poll::Ready(Ok(response))
+    }
 }
 
 /// Writes the access line of one request: its id, method, route (or
@@ -39,7 +100,7 @@ pub fn record(request_id: &str, method: &Method, response: &Response, started: I
     tracing::info!(
         target: "payments::access",
         request_id,
-        method = %method,
+        method = method.as_str(),
         route,
         status = response.status().as_u16(),
         latency_us,

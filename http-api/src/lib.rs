@@ -57,18 +57,16 @@
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state, Next};
-use axum::response::Response;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::Router;
-use http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
-use http::HeaderValue;
 use payments_ports::PaymentService;
 
 mod access_log;
 mod base_path;
 mod body;
 mod currency_aliases;
+mod edge;
 mod errors;
 mod form3;
 mod idempotency;
@@ -193,7 +191,7 @@ pub fn router(state: ApiState) -> Router {
     let routes = routes
         .fallback(|| async { Problem::not_found("no such route") })
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
-        .route_layer(from_fn(access_log::record_route))
+        .route_layer(access_log::RecordRouteLayer)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     // Inside the request id and the access log, so a refused request is
     // logged and answered with its id like any other; outside routing and
@@ -203,31 +201,5 @@ pub fn router(state: ApiState) -> Router {
         Some(limits) => routes.layer(from_fn_with_state(limits.clone(), usage_plan::middleware)),
         None => routes,
     };
-    routes.layer(from_fn(edge)).with_state(state)
-}
-
-/// What every answer gets, in one layer (each layer costs a boxed future
-/// and a clone of what it wraps, per request): its request id, settled
-/// before anything else runs and quoted by every problem; its access line;
-/// and the headers that keep it out of caches and browsers' guesses.
-async fn edge(request: axum::extract::Request, next: Next) -> Response {
-    let started = std::time::Instant::now();
-    let id = request_id::settle(&request);
-    let method = request.method().clone();
-    let mut response = request_id::scope(id.clone(), next.run(request)).await;
-    access_log::record(&id, &method, &response, started);
-    request_id::stamp(&mut response, &id);
-    not_kept_not_sniffed(&mut response);
-    response
-}
-
-/// Every answer may hold payment data, or a problem about it: no cache
-/// keeps it (`Cache-Control: no-store`, unless a handler chose otherwise)
-/// and no browser guesses another type for it (`nosniff`).
-fn not_kept_not_sniffed(response: &mut Response) {
-    let headers = response.headers_mut();
-    headers
-        .entry(CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    routes.layer(edge::EdgeLayer).with_state(state)
 }

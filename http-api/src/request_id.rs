@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use axum::extract::Request;
 use axum::response::Response;
 use http::HeaderValue;
+use tokio::task::futures::TaskLocalFuture;
 
 /// The header carrying the request id both ways.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -69,8 +70,8 @@ pub fn settle(request: &Request) -> String {
 
 /// Runs `inner` with `id` as the current request id, which problems quote
 /// ([`current`]).
-pub async fn scope<F: std::future::Future>(id: String, inner: F) -> F::Output {
-    CURRENT.scope(id, inner).await
+pub fn scope<F: std::future::Future>(id: String, inner: F) -> TaskLocalFuture<String, F> {
+    CURRENT.scope(id, inner)
 }
 
 /// Puts `id` on the response.
