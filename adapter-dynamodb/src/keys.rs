@@ -2,7 +2,7 @@
 //! the items, the queries and the table definition cannot drift apart.
 
 use payments_domain::{IdempotencyKey, OrganisationId, PaymentId, Timestamp, Version};
-use payments_ports::PageCursor;
+use payments_ports::{ListOrder, PageCursor, PageRequest};
 
 /// Partition key of every item.
 pub const PK: &str = "PK";
@@ -104,6 +104,54 @@ pub fn listing_gsi1sk(created_on: Timestamp, id: PaymentId) -> Option<String> {
 /// The [`listing_gsi1sk`] of the payment a cursor points after.
 pub fn cursor_gsi1sk(cursor: &PageCursor) -> Option<String> {
     listing_gsi1sk(cursor.created_on, cursor.id)
+}
+
+/// The [`GSI1SK`] values a page may read, both ends inclusive (`None`:
+/// open), for `request`'s created bounds and cursor; `None` when no key can
+/// be inside. Every listing key has the same length (19 digits, `#`, a
+/// hyphenated UUID), which makes exclusive ends exact inclusive strings:
+/// the first key after `k` is at least `k` + `" "` (a space sorts before
+/// every character of a key), and the last key before `k` is at most `k`
+/// with its last character one lower, then `char::MAX`.
+pub fn listing_bounds(request: &PageRequest) -> Option<(Option<String>, Option<String>)> {
+    let micros = |at: Timestamp| u64::try_from(at.unix_micros()).ok();
+    let mut lower: Option<String> = None;
+    let mut upper: Option<String> = None;
+    if let Some(from) = request.created.from {
+        // Before 1970 bounds nothing: no key is that early.
+        lower = micros(from).map(|m| format!("{m:019}#"));
+    }
+    if let Some(to) = request.created.to {
+        upper = Some(format!("{:019}", micros(to)?));
+    }
+    if let Some(cursor) = request.after {
+        match (request.order, cursor_gsi1sk(&cursor)) {
+            (ListOrder::OldestFirst, Some(key)) => {
+                lower = lower.max(Some(format!("{key} ")));
+            }
+            // A cursor before 1970 comes before every payment.
+            (ListOrder::OldestFirst, None) => {}
+            (ListOrder::NewestFirst, Some(key)) => {
+                let before = just_before(&key)?;
+                upper = Some(upper.map_or(before.clone(), |upper| upper.min(before)));
+            }
+            (ListOrder::NewestFirst, None) => return None,
+        }
+    }
+    match (&lower, &upper) {
+        (Some(low), Some(high)) if low > high => None,
+        _ => Some((lower, upper)),
+    }
+}
+
+/// The greatest string below every listing key that `key` is not below.
+fn just_before(key: &str) -> Option<String> {
+    let mut characters: Vec<char> = key.chars().collect();
+    let last = characters.pop()?;
+    let lower = char::from_u32(u32::from(last).checked_sub(1)?)?;
+    characters.push(lower);
+    characters.push(char::MAX);
+    Some(characters.into_iter().collect())
 }
 
 #[cfg(test)]

@@ -431,19 +431,13 @@ impl PaymentRepository for DynamoRepository {
         request: PageRequest,
     ) -> Result<Page, StoreError> {
         let oldest_first = request.order == ListOrder::OldestFirst;
-        let after = match request.after.map(|cursor| keys::cursor_gsi1sk(&cursor)) {
-            None => None,
-            Some(Some(position)) => Some(position),
-            // A cursor before 1970 comes before every payment.
-            Some(None) if oldest_first => None,
-            Some(None) => {
-                return Ok(Page {
-                    payments: Vec::new(),
-                    next: None,
-                })
-            }
+        let Some(bounds) = keys::listing_bounds(&request) else {
+            return Ok(Page {
+                payments: Vec::new(),
+                next: None,
+            });
         };
-        let mut query = self
+        let query = self
             .client
             .query()
             .table_name(self.table.as_ref())
@@ -451,17 +445,23 @@ impl PaymentRepository for DynamoRepository {
             .scan_index_forward(oldest_first)
             .expression_attribute_names("#org", keys::GSI1PK)
             .expression_attribute_values(":org", item::s(keys::organisation_gsi1pk(organisation)));
-        query = match after {
-            None => query.key_condition_expression("#org = :org"),
-            Some(position) => query
-                .key_condition_expression(if oldest_first {
-                    "#org = :org AND #position > :after"
-                } else {
-                    "#org = :org AND #position < :after"
-                })
-                .expression_attribute_names("#position", keys::GSI1SK)
-                .expression_attribute_values(":after", item::s(position)),
+        // One key condition on the sort key, so both ends in one BETWEEN.
+        let (condition, values) = match bounds {
+            (None, None) => ("#org = :org", vec![]),
+            (Some(low), None) => ("#org = :org AND #position >= :low", vec![(":low", low)]),
+            (None, Some(high)) => ("#org = :org AND #position <= :high", vec![(":high", high)]),
+            (Some(low), Some(high)) => (
+                "#org = :org AND #position BETWEEN :low AND :high",
+                vec![(":low", low), (":high", high)],
+            ),
         };
+        let mut query = query.key_condition_expression(condition);
+        if !values.is_empty() {
+            query = query.expression_attribute_names("#position", keys::GSI1SK);
+        }
+        for (name, value) in values {
+            query = query.expression_attribute_values(name, item::s(value));
+        }
         // One more than the page, to know whether a next page exists.
         let payments = query_up_to(query, request.size.with_lookahead())
             .await?

@@ -92,6 +92,57 @@ struct StoredKey {
     first_used_on: Timestamp,
 }
 
+/// A position in an organisation's listing index.
+type ListingKey = (Timestamp, PaymentId);
+
+/// The keys of the listing index a page may come from: inside the created
+/// bounds and past the cursor. `None` when no key can be (which
+/// `BTreeSet::range` would refuse).
+fn listing_range(request: &PageRequest) -> Option<(Bound<ListingKey>, Bound<ListingKey>)> {
+    // The nil id sorts before every other, so `(t, nil)` is the first key
+    // at `t`.
+    let first_at = |at: Timestamp| (at, PaymentId::from_uuid(uuid::Uuid::nil()));
+    let mut lower = request
+        .created
+        .from
+        .map_or(Bound::Unbounded, |from| Bound::Included(first_at(from)));
+    let mut upper = request
+        .created
+        .to
+        .map_or(Bound::Unbounded, |to| Bound::Excluded(first_at(to)));
+    if let Some(cursor) = request.after {
+        let after = (cursor.created_on, cursor.id);
+        match request.order {
+            ListOrder::OldestFirst => lower = tighter(lower, after, |a, b| a >= b),
+            ListOrder::NewestFirst => upper = tighter(upper, after, |a, b| a <= b),
+        }
+    }
+    let nonempty = match (&lower, &upper) {
+        (Bound::Included(low), Bound::Included(high)) => low <= high,
+        (
+            Bound::Included(low) | Bound::Excluded(low),
+            Bound::Included(high) | Bound::Excluded(high),
+        ) => low < high,
+        _ => true,
+    };
+    nonempty.then_some((lower, upper))
+}
+
+/// The stricter of `bound` and "excluding `cursor`": `beyond(a, b)` says
+/// whether `a` lies at or past `b` in the direction of the bound.
+fn tighter(
+    bound: Bound<ListingKey>,
+    cursor: ListingKey,
+    beyond: impl Fn(&ListingKey, &ListingKey) -> bool,
+) -> Bound<ListingKey> {
+    match bound {
+        Bound::Included(key) if beyond(&cursor, &key) => Bound::Excluded(cursor),
+        Bound::Excluded(key) if beyond(&cursor, &key) => Bound::Excluded(cursor),
+        Bound::Unbounded => Bound::Excluded(cursor),
+        kept => kept,
+    }
+}
+
 #[derive(Default)]
 struct State {
     records: HashMap<PaymentId, Record>,
@@ -275,18 +326,15 @@ impl PaymentRepository for MemoryRepository {
                 next: None,
             });
         };
-        let after = request.after.map(|cursor| (cursor.created_on, cursor.id));
-        let keys: Box<dyn Iterator<Item = &(Timestamp, PaymentId)>> = match (request.order, after) {
-            (ListOrder::OldestFirst, None) => Box::new(index.iter()),
-            (ListOrder::OldestFirst, Some(after)) => {
-                Box::new(index.range((Bound::Excluded(after), Bound::Unbounded)))
-            }
-            (ListOrder::NewestFirst, None) => Box::new(index.iter().rev()),
-            (ListOrder::NewestFirst, Some(after)) => Box::new(
-                index
-                    .range((Bound::Unbounded, Bound::Excluded(after)))
-                    .rev(),
-            ),
+        let Some((lower, upper)) = listing_range(&request) else {
+            return Ok(Page {
+                payments: Vec::new(),
+                next: None,
+            });
+        };
+        let keys: Box<dyn Iterator<Item = &(Timestamp, PaymentId)>> = match request.order {
+            ListOrder::OldestFirst => Box::new(index.range((lower, upper))),
+            ListOrder::NewestFirst => Box::new(index.range((lower, upper)).rev()),
         };
         let payments: Vec<Payment> = keys
             .take(request.size.with_lookahead())

@@ -403,7 +403,7 @@ impl PaymentRepository for PostgresRepository {
         organisation: OrganisationId,
         request: PageRequest,
     ) -> Result<Page, StoreError> {
-        let query = list_query(request.order, request.after.is_some());
+        let query = list_query(ListShape::of(&request));
         let mut rows = sqlx::query_as::<_, PaymentRow>(&query)
             .bind(organisation.as_uuid())
             .bind(limit(request.size.with_lookahead()));
@@ -411,6 +411,12 @@ impl PaymentRepository for PostgresRepository {
             rows = rows
                 .bind(after.created_on.as_datetime())
                 .bind(*after.id.as_uuid());
+        }
+        for bound in [request.created.from, request.created.to]
+            .into_iter()
+            .flatten()
+        {
+            rows = rows.bind(bound.as_datetime());
         }
         let payments = rows
             .fetch_all(&self.pool)
@@ -506,19 +512,56 @@ fn limit(rows: usize) -> i64 {
 /// `(created_on, id)` order, as a range scan of `payments_live_by_organisation`
 /// (forwards for oldest first, backwards for newest first). `$1` is the
 /// organisation, `$2` the limit, `$3`/`$4` the cursor.
-pub(crate) fn list_query(order: ListOrder, after_cursor: bool) -> String {
-    let (compare, direction) = match order {
+/// Which parameters a page query takes beyond the organisation (`$1`) and
+/// the limit (`$2`), in this order: the cursor (`created_on`, `id`), the
+/// created bounds' `from`, then `to`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ListShape {
+    pub order: ListOrder,
+    pub after: bool,
+    pub from: bool,
+    pub to: bool,
+}
+
+impl ListShape {
+    fn of(request: &PageRequest) -> Self {
+        Self {
+            order: request.order,
+            after: request.after.is_some(),
+            from: request.created.from.is_some(),
+            to: request.created.to.is_some(),
+        }
+    }
+}
+
+/// The page query: a range of the live listing index
+/// (`organisation_id, created_on, id`), whatever bounds it has.
+pub(crate) fn list_query(shape: ListShape) -> String {
+    use std::fmt::Write as _;
+    let (compare, direction) = match shape.order {
         ListOrder::OldestFirst => (">", "ASC"),
         ListOrder::NewestFirst => ("<", "DESC"),
     };
-    let cursor = if after_cursor {
-        format!("AND (created_on, id) {compare} ($3, $4)")
-    } else {
-        String::new()
-    };
+    let mut conditions = String::new();
+    let mut next = 3;
+    if shape.after {
+        let _ = write!(
+            conditions,
+            " AND (created_on, id) {compare} (${next}, ${})",
+            next + 1
+        );
+        next += 2;
+    }
+    if shape.from {
+        let _ = write!(conditions, " AND created_on >= ${next}");
+        next += 1;
+    }
+    if shape.to {
+        let _ = write!(conditions, " AND created_on < ${next}");
+    }
     format!(
         "SELECT {PAYMENT_COLUMNS} FROM payments
-         WHERE organisation_id = $1 AND deleted_on IS NULL {cursor}
+         WHERE organisation_id = $1 AND deleted_on IS NULL{conditions}
          ORDER BY created_on {direction}, id {direction}
          LIMIT $2"
     )
@@ -554,9 +597,20 @@ mod tests {
     async fn a_page_is_an_index_range_scan_from_the_cursor() {
         let mut connection = planner_connection().await;
 
-        for order in [ListOrder::OldestFirst, ListOrder::NewestFirst] {
-            for after_cursor in [false, true] {
-                let sql = format!("EXPLAIN {}", list_query(order, after_cursor));
+        let shapes = [ListOrder::OldestFirst, ListOrder::NewestFirst]
+            .into_iter()
+            .flat_map(|order| {
+                (0..8).map(move |bits| ListShape {
+                    order,
+                    after: bits & 1 != 0,
+                    from: bits & 2 != 0,
+                    to: bits & 4 != 0,
+                })
+            });
+        for shape in shapes {
+            {
+                let after_cursor = shape.after;
+                let sql = format!("EXPLAIN {}", list_query(shape));
                 let mut explain = sqlx::query_scalar::<_, String>(&sql)
                     .bind(uuid::Uuid::nil())
                     .bind(21_i64);
@@ -565,13 +619,16 @@ mod tests {
                         .bind(DateTime::<Utc>::UNIX_EPOCH)
                         .bind(uuid::Uuid::nil());
                 }
+                for _ in [shape.from, shape.to].into_iter().filter(|bound| *bound) {
+                    explain = explain.bind(DateTime::<Utc>::UNIX_EPOCH);
+                }
                 let plan = explain
                     .fetch_all(&mut *connection)
                     .await
                     .unwrap()
                     .join("\n");
 
-                let case = format!("{order:?}, cursor {after_cursor}");
+                let case = format!("{shape:?}");
                 assert!(
                     plan.contains("Index Scan") && plan.contains("payments_live_by_organisation"),
                     "{case}: {plan}"
@@ -585,6 +642,18 @@ mod tests {
                     assert!(
                         plan.contains("Index Cond") && plan.contains("ROW(created_on, id)"),
                         "{case}: the cursor must bound the scan\n{plan}"
+                    );
+                }
+                if shape.from {
+                    assert!(
+                        plan.contains("(created_on >= "),
+                        "{case}: the created range must bound the scan\n{plan}"
+                    );
+                }
+                if shape.to {
+                    assert!(
+                        plan.contains("(created_on < "),
+                        "{case}: the created range must bound the scan\n{plan}"
                     );
                 }
             }

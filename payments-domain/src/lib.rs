@@ -49,6 +49,7 @@
 
 pub mod attributes;
 pub mod currency;
+pub mod filter;
 pub mod idempotency;
 pub mod ids;
 pub mod input;
@@ -61,6 +62,7 @@ pub mod validation;
 
 pub use attributes::{ChargesInformation, Fx, Party, PaymentAttributes, SponsorParty};
 pub use currency::Currency;
+pub use filter::{Bounds, PaymentFilter};
 pub use idempotency::IdempotencyKey;
 pub use ids::{OrganisationId, PaymentId, Version};
 pub use input::PaymentAttributesInput;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use payments_domain::{
-    IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Timestamp, Version,
+    Bounds, IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Timestamp, Version,
 };
 
 /// A boxed error from a storage driver, kept as the source of a
@@ -336,15 +336,20 @@ pub struct PageRequest {
     pub after: Option<PageCursor>,
     /// Oldest or newest first.
     pub order: ListOrder,
+    /// Only payments created inside these bounds (`from` inclusive, `to`
+    /// exclusive): a range of the listing's own order key, which every
+    /// store reads as an index range, never by examining what is outside.
+    pub created: Bounds<Timestamp>,
 }
 
 impl PageRequest {
-    /// The first page of the given size, oldest first.
+    /// The first page of the given size, oldest first, of every payment.
     pub fn first(size: PageSize) -> Self {
         Self {
             size,
             after: None,
             order: ListOrder::OldestFirst,
+            created: Bounds::all(),
         }
     }
 }
@@ -507,9 +512,10 @@ pub trait PaymentRepository: Send + Sync {
         id: PaymentId,
     ) -> Result<Option<Payment>, StoreError>;
 
-    /// One page of an organisation's live payments, ordered by
-    /// `(created_on, id)` in `request.order`, starting after
-    /// `request.after`. Costs O(page size), not O(payments stored).
+    /// One page of an organisation's live payments created inside
+    /// `request.created`, ordered by `(created_on, id)` in
+    /// `request.order`, starting after `request.after`. Costs O(page
+    /// size), not O(payments stored), whatever the bounds.
     ///
     /// A store whose listing index is eventually consistent (DynamoDB's
     /// global secondary index) may miss a payment created, or still show

@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::{stream, StreamExt, TryStreamExt};
-use payments_domain::{OrganisationId, PaymentId};
+use payments_domain::{OrganisationId, PaymentId, Timestamp};
 
 use super::fixtures::{created, instant, organisation};
 use crate::repository::{ListOrder, PageCursor, PageRequest, PageSize, PaymentRepository};
+use payments_domain::Bounds;
 
 type Store = Arc<dyn PaymentRepository>;
 
@@ -37,6 +38,17 @@ async fn read_all(
     size: u64,
     order: ListOrder,
 ) -> Vec<PaymentId> {
+    read_created(store, org, size, order, Bounds::all()).await
+}
+
+/// Pages through the payments of `org` created inside `created`.
+async fn read_created(
+    store: &Store,
+    org: OrganisationId,
+    size: u64,
+    order: ListOrder,
+    created: Bounds<Timestamp>,
+) -> Vec<PaymentId> {
     let mut seen = Vec::new();
     let mut after: Option<PageCursor> = None;
     loop {
@@ -44,6 +56,7 @@ async fn read_all(
             size: PageSize::new(size).expect("page size"),
             after,
             order,
+            created,
         };
         let page = store.list(org, request).await.expect("list");
         assert!(
@@ -136,6 +149,77 @@ pub async fn lists_never_cross_organisations(store: Store) {
 
     assert_eq!(seen, my_ids);
     assert!(nobody.is_empty());
+}
+
+/// A created range is half-open: a payment created exactly at `from` is
+/// listed, one exactly at `to` is not, whatever the order and page size;
+/// another organisation's payments in the range never are.
+pub async fn a_created_range_holds_from_and_not_to(store: Store) {
+    let (org, other) = (organisation(), organisation());
+    // Seconds 0..10, and two more at second 3 and 7 exactly.
+    let mut events: Vec<_> = (0..10).map(|n| created(org, instant(n, 0))).collect();
+    events.push(created(org, instant(3, 0)));
+    events.push(created(org, instant(7, 0)));
+    events.push(created(org, instant(6, 999_999)));
+    for event in &events {
+        store.create(event).await.expect("create");
+    }
+    for n in 0..10 {
+        store
+            .create(&created(other, instant(n, 0)))
+            .await
+            .expect("create");
+    }
+    let mut inside: Vec<_> = events
+        .iter()
+        .map(|e| &e.payment)
+        .filter(|p| p.created_on >= instant(3, 0) && p.created_on < instant(7, 0))
+        .map(|p| (p.created_on, p.id))
+        .collect();
+    inside.sort();
+    let inside: Vec<PaymentId> = inside.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(inside.len(), 6, "seconds 3 (twice), 4, 5, 6 and 6.999999");
+    let range = Bounds {
+        from: Some(instant(3, 0)),
+        to: Some(instant(7, 0)),
+    };
+
+    for size in [1, 2, 5, 100] {
+        let oldest = read_created(&store, org, size, ListOrder::OldestFirst, range).await;
+        let mut newest = read_created(&store, org, size, ListOrder::NewestFirst, range).await;
+        newest.reverse();
+        assert_eq!(oldest, inside, "oldest first, pages of {size}");
+        assert_eq!(newest, inside, "newest first, pages of {size}");
+    }
+    let from_only = Bounds {
+        from: Some(instant(8, 0)),
+        to: None,
+    };
+    let to_only = Bounds {
+        from: None,
+        to: Some(instant(1, 0)),
+    };
+    let ids_at = |seconds: &[i64]| -> Vec<PaymentId> {
+        seconds
+            .iter()
+            .map(|&n| events[usize::try_from(n).expect("index")].payment.id)
+            .collect()
+    };
+    assert_eq!(
+        read_created(&store, org, 1, ListOrder::OldestFirst, from_only).await,
+        ids_at(&[8, 9])
+    );
+    assert_eq!(
+        read_created(&store, org, 1, ListOrder::NewestFirst, to_only).await,
+        ids_at(&[0])
+    );
+    let empty = Bounds {
+        from: Some(instant(5, 0)),
+        to: Some(instant(5, 0)),
+    };
+    for order in [ListOrder::OldestFirst, ListOrder::NewestFirst] {
+        assert_eq!(read_created(&store, org, 3, order, empty).await, vec![]);
+    }
 }
 
 /// The last page says so: no next cursor, also when it is exactly full.

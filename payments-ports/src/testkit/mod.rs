@@ -73,6 +73,7 @@ macro_rules! storage_contract_tests {
             listing::payments_created_at_one_instant_page_by_id,
             listing::lists_never_cross_organisations,
             listing::the_last_page_has_no_next_cursor,
+            listing::a_created_range_holds_from_and_not_to,
         );
     };
     (@each $factory:expr; $($module:ident :: $rule:ident),+ $(,)?) => {

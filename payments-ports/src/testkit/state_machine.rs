@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use payments_domain::{
-    IdempotencyKey, OrganisationId, Payment, PaymentAttributesInput, PaymentEvent, PaymentId,
-    Timestamp, Version,
+    Bounds, IdempotencyKey, OrganisationId, Payment, PaymentAttributesInput, PaymentEvent,
+    PaymentId, Timestamp, Version,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -84,6 +84,9 @@ enum Op {
         newest_first: bool,
         /// Start after this payment's position (deleted or not).
         after: Option<usize>,
+        /// Only payments created from / before these seconds after the
+        /// clock's start (`instant(seconds, 0)`).
+        created: (Option<i64>, Option<i64>),
     },
     History {
         org: Who,
@@ -126,8 +129,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (who(), payment.clone(), expected())
             .prop_map(|(org, payment, expected)| Op::Delete { org, payment, expected }),
         1 => (who(), payment.clone()).prop_map(|(org, payment)| Op::Get { org, payment }),
-        2 => (org.clone(), 1u64..4, any::<bool>(), proptest::option::of(payment.clone()))
-            .prop_map(|(org, size, newest_first, after)| Op::List { org, size, newest_first, after }),
+        2 => (org.clone(), 1u64..4, any::<bool>(), proptest::option::of(payment.clone()),
+                (proptest::option::of(0i64..12), proptest::option::of(0i64..12)))
+            .prop_map(|(org, size, newest_first, after, created)| Op::List { org, size, newest_first, after, created }),
         3 => (who(), payment, 1u64..4, proptest::option::of(0u64..6))
             .prop_map(|(org, payment, size, after)| Op::History { org, payment, size, after }),
         1 => (org, 0..KEYS).prop_map(|(org, key)| Op::LookUpKey { org, key }),
@@ -237,6 +241,7 @@ impl Model {
         let after = request.after.map(|c| (c.created_on, c.id));
         let page = live
             .into_iter()
+            .filter(|p| request.created.contains(&p.created_on))
             .filter(|p| match (after, request.order) {
                 (None, _) => true,
                 (Some(after), ListOrder::OldestFirst) => position(p) > after,
@@ -480,8 +485,13 @@ async fn agree(store: &dyn PaymentRepository, ops: &[Op]) -> Result<(), TestCase
                 size,
                 newest_first,
                 after,
+                created: (from, to),
             } => {
                 let request = PageRequest {
+                    created: Bounds {
+                        from: from.map(|seconds| instant(seconds, 0)),
+                        to: to.map(|seconds| instant(seconds, 0)),
+                    },
                     size: PageSize::new(size).expect("size"),
                     after: after.and_then(|index| {
                         model
