@@ -283,6 +283,38 @@ mod tests {
                 true,
             ),
             (
+                "all at once",
+                with(|f| {
+                    f.currency = currency("GBP");
+                    f.reference = text("Rent");
+                    f.payment_type = text("Credit");
+                }),
+                true,
+            ),
+            (
+                "all but one",
+                with(|f| {
+                    f.currency = currency("GBP");
+                    f.reference = text("Rent");
+                    f.payment_type = text("Debit");
+                }),
+                false,
+            ),
+        ];
+        for (name, filter, expected) in cases {
+            assert_eq!(filter.matches(&payment), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn ranges_hold_their_start_and_not_their_end() {
+        let payment = attributes();
+        let instant = |at| Bounds {
+            from: None,
+            to: Some(self::at(at)),
+        };
+        let cases: Vec<(&str, PaymentFilter, bool)> = vec![
+            (
                 "timestamp from its own instant",
                 with(|f| f.payment_timestamp.from = Some(at("2024-08-01T12:34:56Z"))),
                 true,
@@ -310,24 +342,6 @@ mod tests {
             (
                 "processing date up to its own day",
                 with(|f| f.processing_date.to = Some(day("2024-08-02"))),
-                false,
-            ),
-            (
-                "all at once",
-                with(|f| {
-                    f.currency = currency("GBP");
-                    f.reference = text("Rent");
-                    f.payment_type = text("Credit");
-                }),
-                true,
-            ),
-            (
-                "all but one",
-                with(|f| {
-                    f.currency = currency("GBP");
-                    f.reference = text("Rent");
-                    f.payment_type = text("Debit");
-                }),
                 false,
             ),
         ];
