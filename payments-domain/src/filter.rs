@@ -232,10 +232,6 @@ mod tests {
     #[test]
     fn each_condition_matches_its_own_attribute_and_refuses_another_value() {
         let payment = attributes();
-        let instant = |at| Bounds {
-            from: None,
-            to: Some(self::at(at)),
-        };
         let cases: Vec<(&str, PaymentFilter, bool)> = vec![
             ("nothing asked", PaymentFilter::default(), true),
             ("currency", with(|f| f.currency = currency("GBP")), true),
