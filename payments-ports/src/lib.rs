@@ -53,4 +53,5 @@ pub use repository::{
 pub use service::{
     CreatePayment, CreatePaymentError, CreatedPayment, DeletePaymentError, FetchPaymentError,
     IdempotencyRequest, ListPaymentsError, PaymentHistoryError, PaymentService, UpdatePaymentError,
+    SEARCH_BUDGET,
 };

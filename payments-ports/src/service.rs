@@ -5,15 +5,21 @@ use std::sync::Arc;
 
 use payments_domain::{
     EventKind, IdempotencyKey, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput,
-    PaymentEvent, PaymentId, ValidationErrors, Version,
+    PaymentEvent, PaymentFilter, PaymentId, ValidationErrors, Version,
 };
 
 use crate::clock::{Clock, IdGenerator, RandomIds, SystemClock};
+
 use crate::repository::{
     refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
-    IdempotentCreateError, KeyRetention, Page, PageRequest, PageSize, PaymentRepository,
-    RequestFingerprint, StoreError, StoredVersion, UsedKey,
+    IdempotentCreateError, KeyRetention, Page, PageCursor, PageRequest, PageSize,
+    PaymentRepository, RequestFingerprint, StoreError, StoredVersion, UsedKey, MAX_PAGE_SIZE,
 };
+
+/// The most stored payments one filtered listing examines
+/// ([`PaymentService::find_payments`]): what bounds its cost on every
+/// store, whatever the filter and however many payments are stored.
+pub const SEARCH_BUDGET: usize = 1000;
 
 /// A client's idempotency key and the fingerprint of the request that
 /// carries it.
@@ -365,6 +371,73 @@ impl PaymentService {
             .list(organisation, request)
             .await
             .map_err(|error| store_failure!(ListPaymentsError, error))
+    }
+
+    /// One page of the caller's payments that match `filter`, found by
+    /// examining at most [`SEARCH_BUDGET`] stored payments in the
+    /// listing's order (inside `request.created`, an index range on every
+    /// store). When the budget runs out first, the page holds what was
+    /// found (perhaps nothing) and `next` continues the search after the
+    /// last payment examined; so a page may hold fewer than
+    /// `request.size` payments and still have a next one. Without
+    /// conditions this is [`list_payments`](Self::list_payments).
+    ///
+    /// # Errors
+    /// See [`ListPaymentsError`].
+    pub async fn find_payments(
+        &self,
+        organisation: OrganisationId,
+        request: PageRequest,
+        filter: &PaymentFilter,
+    ) -> Result<Page, ListPaymentsError> {
+        if filter.is_empty() {
+            return self.list_payments(organisation, request).await;
+        }
+        let mut found = Page {
+            payments: Vec::new(),
+            next: None,
+        };
+        if filter.matches_nothing() {
+            return Ok(found);
+        }
+        let mut read = request;
+        let mut examined = 0;
+        loop {
+            let chunk = (SEARCH_BUDGET - examined).min(usize::from(MAX_PAGE_SIZE));
+            read.size = u64::try_from(chunk)
+                .ok()
+                .and_then(|chunk| PageSize::new(chunk).ok())
+                .unwrap_or(PageSize::DEFAULT);
+            let page = self.list_payments(organisation, read).await?;
+            examined += page.payments.len();
+            let mut payments = page.payments.into_iter();
+            for payment in payments.by_ref() {
+                if filter.matches(&payment.attributes) {
+                    found.payments.push(payment);
+                    if found.payments.len() == request.size.get() {
+                        break;
+                    }
+                }
+            }
+            if found.payments.len() == request.size.get() {
+                // More may match after the last one found if this read
+                // held more, or a next read would.
+                let more = payments.next().is_some() || page.next.is_some();
+                found.next = found
+                    .payments
+                    .last()
+                    .filter(|_| more)
+                    .map(PageCursor::after);
+                return Ok(found);
+            }
+            match page.next {
+                Some(next) if examined < SEARCH_BUDGET => read.after = Some(next),
+                next => {
+                    found.next = next;
+                    return Ok(found);
+                }
+            }
+        }
     }
 
     /// Changes the attributes `patch` gives, if the payment is still at

@@ -23,6 +23,7 @@ pub mod history;
 pub mod idempotency;
 pub mod listing;
 pub mod round_trip;
+pub mod search;
 pub mod state_machine;
 pub mod writes;
 
@@ -74,6 +75,8 @@ macro_rules! storage_contract_tests {
             listing::lists_never_cross_organisations,
             listing::the_last_page_has_no_next_cursor,
             listing::a_created_range_holds_from_and_not_to,
+            search::each_filter_finds_exactly_its_matches,
+            search::a_search_stops_at_its_budget_and_continues_from_there,
         );
     };
     (@each $factory:expr; $($module:ident :: $rule:ident),+ $(,)?) => {
