@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::base_path::Links;
 use crate::body::{self, push_member};
 use crate::errors;
+use crate::filters::Names;
 use crate::idempotency::{self, CreateRequest};
 use crate::keys::Caller;
 use crate::pagination;
@@ -71,6 +72,7 @@ struct Document<T> {
 /// `GET /v1/payments` lists payments in this view.
 impl PaymentView for PaymentResource {
     const COLLECTION: &'static str = COLLECTION;
+    const FILTERS: Names = Names::Form3;
 
     fn of(payment: &Payment) -> Result<Self, Problem> {
         Ok(Self::new(payment))

@@ -68,6 +68,7 @@ mod body;
 mod currency_aliases;
 mod edge;
 mod errors;
+mod filters;
 mod form3;
 mod idempotency;
 mod keys;
@@ -82,6 +83,7 @@ mod usage_plan;
 
 pub use base_path::BasePath;
 pub use currency_aliases::CurrencyAliases;
+pub use filters::Names as FilterNames;
 pub use idempotency::{request_fingerprint, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use keys::{ApiKeys, ApiKeysError, Caller, API_KEY};
 pub use operations::OPENAPI;

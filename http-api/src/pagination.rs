@@ -9,6 +9,7 @@ use payments_ports::{
 };
 
 use crate::errors;
+use crate::filters::{Filters, Names};
 use crate::keys::Caller;
 use crate::ApiState;
 use serde::Serialize;
@@ -126,12 +127,23 @@ pub fn history_request(query: Option<&str>) -> Result<HistoryRequest, Problem> {
     Ok(request)
 }
 
-/// The listing asked for by a query string.
+/// A listing query: the page and the filters.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// The page, with the created range of the filters.
+    pub request: PageRequest,
+    /// The filters, and how the client wrote them.
+    pub filters: Filters,
+}
+
+/// The listing asked for by a query string, on a route whose filters go
+/// by `names`.
 ///
 /// # Errors
 /// A 400 problem naming the parameter that is unknown or out of range.
-pub fn page_request(query: Option<&str>) -> Result<PageRequest, Problem> {
+pub fn list_query(query: Option<&str>, names: Names) -> Result<ListQuery, Problem> {
     let mut request = PageRequest::first(PageSize::DEFAULT);
+    let mut filters = Filters::default();
     for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
         match name.as_ref() {
             PAGE_SIZE => request.size = page_size(&value)?,
@@ -148,17 +160,22 @@ pub fn page_request(query: Option<&str>) -> Result<PageRequest, Problem> {
                 }
             }
             other => {
-                return Err(Problem::bad_request(format!(
-                    "unknown query parameter {other:?}; this route takes {PAGE_SIZE}, {PAGE_AFTER} and {SORT}"
-                )))
+                if !filters.take(names, other, &value)? {
+                    return Err(Problem::bad_request(format!(
+                        "unknown query parameter {other:?}; this route takes {PAGE_SIZE}, {PAGE_AFTER}, {SORT} and filter[...]"
+                    )));
+                }
             }
         }
     }
-    Ok(request)
+    request.created = filters.created;
+    Ok(ListQuery { request, filters })
 }
 
 /// The page a list request's query asks for, read for the caller; with the
-/// request, to build the links.
+/// query, to build the links. A `filter[organisation_id]` other than the
+/// caller's finds nothing, like any other filter that matches nothing:
+/// whether that organisation exists is not the caller's business.
 ///
 /// # Errors
 /// 400 for bad query parameters; the service's failures as problems.
@@ -166,14 +183,30 @@ pub async fn fetch(
     state: &ApiState,
     caller: Caller,
     query: Option<&str>,
-) -> Result<(PageRequest, Page), Problem> {
-    let request = page_request(query)?;
+    names: Names,
+) -> Result<(ListQuery, Page), Problem> {
+    let query = list_query(query, names)?;
+    if query
+        .filters
+        .organisation
+        .is_some_and(|organisation| organisation != caller.organisation_id)
+    {
+        let nothing = Page {
+            payments: Vec::new(),
+            next: None,
+        };
+        return Ok((query, nothing));
+    }
     let page = state
         .service
-        .list_payments(caller.organisation_id, request)
+        .find_payments(
+            caller.organisation_id,
+            query.request,
+            &query.filters.attributes,
+        )
         .await
         .map_err(|error| errors::list(&error))?;
-    Ok((request, page))
+    Ok((query, page))
 }
 
 /// `links` of a list response.
@@ -188,8 +221,15 @@ pub struct ListLinks {
 }
 
 /// A link to a page at `path`: its size, where it starts (an encoded
-/// cursor) and, for newest-first listings, the order.
-fn link(path: &str, size: PageSize, after: Option<String>, newest_first: bool) -> String {
+/// cursor), for newest-first listings the order, and the filters as the
+/// client gave them.
+fn link(
+    path: &str,
+    size: PageSize,
+    after: Option<String>,
+    newest_first: bool,
+    filters: &[(String, String)],
+) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.append_pair(PAGE_SIZE, &size.get().to_string());
     if let Some(after) = after {
@@ -198,24 +238,35 @@ fn link(path: &str, size: PageSize, after: Option<String>, newest_first: bool) -
     if newest_first {
         query.append_pair(SORT, "-created_on");
     }
+    for (name, value) in filters {
+        query.append_pair(name, value);
+    }
     format!("{path}?{}", query.finish())
 }
 
 /// The links of `page`, listed at `path` (as the client reaches it) with
-/// `request`.
-pub fn links(path: &str, request: &PageRequest, page: &Page) -> ListLinks {
+/// `query`.
+pub fn links(path: &str, query: &ListQuery, page: &Page) -> ListLinks {
+    let request = &query.request;
     let newest_first = request.order == ListOrder::NewestFirst;
+    let filters = &query.filters.given;
     ListLinks {
         this: link(
             path,
             request.size,
             request.after.as_ref().map(encode_cursor),
             newest_first,
+            filters,
         ),
-        next: page
-            .next
-            .as_ref()
-            .map(|next| link(path, request.size, Some(encode_cursor(next)), newest_first)),
+        next: page.next.as_ref().map(|next| {
+            link(
+                path,
+                request.size,
+                Some(encode_cursor(next)),
+                newest_first,
+                filters,
+            )
+        }),
     }
 }
 
@@ -228,10 +279,17 @@ pub fn history_links(path: &str, request: &HistoryRequest, page: &HistoryPage) -
             request.size,
             request.after.map(encode_history_cursor),
             false,
+            &[],
         ),
-        next: page
-            .next
-            .map(|next| link(path, request.size, Some(encode_history_cursor(next)), false)),
+        next: page.next.map(|next| {
+            link(
+                path,
+                request.size,
+                Some(encode_history_cursor(next)),
+                false,
+                &[],
+            )
+        }),
     }
 }
 
@@ -308,11 +366,18 @@ mod tests {
     #[test]
     fn page_parameters_are_checked() {
         assert_eq!(
-            page_request(Some("page%5Bsize%5D=100")).unwrap().size.get(),
+            list_query(Some("page%5Bsize%5D=100"), Names::Form3)
+                .unwrap()
+                .request
+                .size
+                .get(),
             100
         );
         assert_eq!(
-            page_request(Some("sort=-created_on")).unwrap().order,
+            list_query(Some("sort=-created_on"), Names::Form3)
+                .unwrap()
+                .request
+                .order,
             ListOrder::NewestFirst
         );
         for bad in [
@@ -322,7 +387,7 @@ mod tests {
             "sort=amount",
             "colour=blue",
         ] {
-            assert!(page_request(Some(bad)).is_err(), "{bad}");
+            assert!(list_query(Some(bad), Names::Form3).is_err(), "{bad}");
         }
     }
 }

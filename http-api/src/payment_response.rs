@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::base_path::Links;
 use crate::errors;
+use crate::filters::Names;
 use crate::idempotency::IDEMPOTENT_REPLAYED;
 use crate::keys::Caller;
 use crate::pagination::{self, ListLinks};
@@ -95,6 +96,8 @@ pub struct ListDocument<T> {
 pub trait PaymentView: Serialize + Sized {
     /// The collection's path below the API's base path (`/v1/payments`).
     const COLLECTION: &'static str;
+    /// The names of the collection's filters.
+    const FILTERS: Names;
 
     /// `payment` as this contract shows it.
     ///
@@ -117,7 +120,7 @@ pub async fn list<V: PaymentView>(
     links: Links,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
-    let (request, page) = pagination::fetch(&state, caller, query.as_deref()).await?;
+    let (request, page) = pagination::fetch(&state, caller, query.as_deref(), V::FILTERS).await?;
     let data = page.payments.iter().map(V::of).collect::<Result<_, _>>()?;
     let document = ListDocument {
         data,

@@ -75,6 +75,11 @@ impl Problem {
         }
     }
 
+    /// What went wrong, for people.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     /// 400: the request cannot be read (no body, malformed JSON, bad query).
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(

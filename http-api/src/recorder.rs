@@ -15,6 +15,7 @@ use serde_json::value::RawValue;
 use crate::base_path::Links;
 use crate::body;
 use crate::errors;
+use crate::filters::Names;
 use crate::idempotency::{self, CreateRequest};
 use crate::keys::Caller;
 use crate::path_id::PathId;
@@ -54,6 +55,7 @@ pub struct Record {
 /// `GET /payments` lists payments in this view.
 impl PaymentView for Record {
     const COLLECTION: &'static str = COLLECTION;
+    const FILTERS: Names = Names::Recorder;
 
     fn of(payment: &Payment) -> Result<Self, Problem> {
         let attributes = &payment.attributes;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use adapter_memory::MemoryRepository;
 use axum::body::Body;
 use http::{Method, Request, StatusCode};
-use http_api::{router, ApiKeys, ApiState, OPENAPI, ROUTES};
+use http_api::{router, ApiKeys, ApiState, FilterNames, OPENAPI, ROUTES};
 use http_body_util::BodyExt;
 use payments_ports::PaymentService;
 use serde_json::Value;
@@ -89,6 +89,25 @@ fn every_route_of_the_router_is_documented_and_nothing_else() {
         })
         .collect();
     assert_eq!(documented_operations(), routed);
+}
+
+#[test]
+fn each_listing_documents_exactly_the_filters_it_takes() {
+    for (path, names) in [
+        ("/v1/payments", FilterNames::Form3),
+        ("/payments", FilterNames::Recorder),
+    ] {
+        let documented: Vec<String> = document()["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|parameter| parameter["name"].as_str())
+            .filter(|name| name.starts_with("filter["))
+            .map(str::to_owned)
+            .collect();
+        let taken: Vec<String> = names.all().map(str::to_owned).collect();
+        assert_eq!(documented, taken, "{path}");
+    }
 }
 
 #[tokio::test]
