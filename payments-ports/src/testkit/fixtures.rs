@@ -77,6 +77,23 @@ pub fn created(organisation: OrganisationId, at: Timestamp) -> PaymentEvent {
     Payment::create(payment_id(), organisation, attributes("10.00", "GBP"), at)
 }
 
+/// Creates every one of `events` in `store`, sixteen at a time.
+///
+/// # Panics
+/// When a create fails.
+pub async fn create_all(store: &std::sync::Arc<dyn PaymentRepository>, events: Vec<PaymentEvent>) {
+    use futures::{stream, StreamExt as _, TryStreamExt as _};
+    stream::iter(events)
+        .map(|event| {
+            let store = store.clone();
+            async move { store.create(&event).await }
+        })
+        .buffer_unordered(16)
+        .try_collect::<Vec<()>>()
+        .await
+        .expect("create");
+}
+
 /// A claim of `key` for the request `fingerprint`, kept for the default
 /// retention.
 pub fn claim(key: &IdempotencyKey, fingerprint: &str) -> IdempotencyClaim {

@@ -3,10 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures::{stream, StreamExt, TryStreamExt};
 use payments_domain::{OrganisationId, PaymentId, Timestamp};
 
-use super::fixtures::{created, instant, organisation};
+use super::fixtures::{create_all, created, instant, organisation};
 use crate::repository::{ListOrder, PageCursor, PageRequest, PageSize, PaymentRepository};
 use payments_domain::Bounds;
 
@@ -19,15 +18,7 @@ async fn fill(store: &Store, org: OrganisationId, start: i64, count: i64) -> Vec
         .map(|n| created(org, instant(start + n, 0)))
         .collect();
     let ids = events.iter().map(|e| e.payment.id).collect();
-    stream::iter(events)
-        .map(|event| {
-            let store = store.clone();
-            async move { store.create(&event).await }
-        })
-        .buffer_unordered(16)
-        .try_collect::<Vec<()>>()
-        .await
-        .expect("create");
+    create_all(store, events).await;
     ids
 }
 

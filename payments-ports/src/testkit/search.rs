@@ -4,13 +4,12 @@
 
 use std::sync::Arc;
 
-use futures::{stream, StreamExt, TryStreamExt};
 use payments_domain::{
     Amount, Bounds, Currency, Date, OrganisationId, Payment, PaymentAttributesInput, PaymentFilter,
     PaymentId, Timestamp,
 };
 
-use super::fixtures::{instant, organisation, payment_id};
+use super::fixtures::{create_all, instant, organisation, payment_id};
 use crate::repository::{ListOrder, PageCursor, PageRequest, PageSize, PaymentRepository};
 use crate::service::{PaymentService, SEARCH_BUDGET};
 
@@ -73,15 +72,7 @@ async fn store_all(
             attributes: attributes.clone(),
         })
         .collect();
-    stream::iter(events)
-        .map(|(event, _)| {
-            let store = store.clone();
-            async move { store.create(&event).await }
-        })
-        .buffer_unordered(16)
-        .try_collect::<Vec<()>>()
-        .await
-        .expect("create");
+    create_all(store, events.into_iter().map(|(event, _)| event).collect()).await;
     stored
 }
 
