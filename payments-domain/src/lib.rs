@@ -55,6 +55,7 @@ pub mod ids;
 pub mod input;
 pub mod money;
 pub mod payment;
+pub mod report;
 pub mod storage;
 pub mod text;
 pub mod time;
