@@ -80,6 +80,15 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T,
         return Err(Problem::unsupported_media_type());
     }
     check_document(body)?;
+    if !body.trim_ascii_start().starts_with(b"{") {
+        // serde reads a struct from an array too, by position: without
+        // this, `["2024-08-01T12:34:56Z", "Gym", "USD", 500]` would be
+        // recorded as if its members had been named.
+        return Err(Problem::validation(vec![FieldProblem::new(
+            "",
+            "must be a JSON object",
+        )]));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let pointer = pointer(error.path());

@@ -213,6 +213,12 @@ fn form3_refusals() -> Vec<Step> {
         Step::post(name, "/v1/payments", &with(sample_as(ID), pointer, value))
     };
     vec![
+        Step::post(
+            "a document inside an array is 422 at the root",
+            "/v1/payments",
+            &json!([sample_as(ID)]),
+        )
+        .invalid("", "must be a JSON object"),
         refused(
             "a currency that is not ISO 4217 is 422 at its pointer",
             "/data/attributes/currency",
@@ -321,6 +327,10 @@ fn form3_refusals() -> Vec<Step> {
 fn recorder() -> Vec<Step> {
     const FORM3_ID: &str = "6d2a7b3c-1e4f-4a5b-9c8d-7e6f5a4b3c2d";
     vec![
+        Step::post("the members of a record in an array, in order, are 422 at the root", "/payments", &json!(["2024-08-01T12:34:56Z", "Gym", "USD", 500]))
+            .invalid("", "must be a JSON object"),
+        Step::post("a string is not a record either", "/payments", &json!("Gym"))
+            .invalid("", "must be a JSON object"),
         Step::post("a payment is recorded", "/payments", &gym())
             .status(S::CREATED)
             .capture("recorded", "/id")
