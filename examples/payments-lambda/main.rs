@@ -63,6 +63,13 @@ async fn init() -> anyhow::Result<ApiState> {
         .await
         .with_context(|| format!("cannot open the {kind} store"))?;
     tracing::info!(store = %kind, keys = keys.len(), "initialised");
+    if keys.with_plans() > 0 {
+        tracing::warn!(
+            keys_with_plans = keys.with_plans(),
+            "API keys carry usage plans of their own, which this front end does not apply: \
+             API Gateway's usage plans limit callers of the Lambda function"
+        );
+    }
     let service = PaymentService::with_system_clock(repository)
         .with_key_retention(idempotency::retention_from_env()?);
     Ok(ApiState::new(service, keys).with_currency_aliases(currency::aliases_from_env()?))

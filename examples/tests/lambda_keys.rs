@@ -100,6 +100,54 @@ async fn the_bootstrap_reads_its_keys_from_secrets_manager_at_init() {
     assert!(!log.contains(KEY_A), "the log holds an API key: {log}");
 }
 
+/// The lines `log` holds at `level` (`"WARN"`), as JSON.
+fn lines_at<'a>(log: &'a str, level: &'a str) -> impl Iterator<Item = serde_json::Value> + 'a {
+    log.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(move |line| line["level"] == level)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_with_its_own_usage_plan_is_loaded_and_the_unapplied_plan_is_warned_of() {
+    let emulator = payments_tests::secrets_manager::emulator().await;
+    let secret_id = emulator.unique_secret_name();
+    secrets_client(emulator.endpoint_url())
+        .create_secret()
+        .name(&secret_id)
+        .secret_string(format!(
+            "{KEY_A}:743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb:rate=5;burst=10,lambda-key-without-plan-0002:2a8cbd4e-02f7-4d4f-8d2e-9a6c3b7a1f10"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let runtime_api = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = runtime_api.local_addr().unwrap().to_string();
+
+    let mut child = bootstrap(emulator.endpoint_url(), &secret_id, &address)
+        .spawn()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(30), runtime_api.accept())
+        .await
+        .expect("the bootstrap finishes init and polls the runtime API")
+        .unwrap();
+    child.kill().await.unwrap();
+    let output = child.wait_with_output().await.unwrap();
+    let log = String::from_utf8_lossy(&output.stdout);
+
+    let warnings: Vec<serde_json::Value> = lines_at(&log, "WARN")
+        .map(|line| line["fields"].clone())
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![serde_json::json!({
+            "message": "API keys carry usage plans of their own, which this front end does not apply: API Gateway's usage plans limit callers of the Lambda function",
+            "keys_with_plans": 1,
+        })],
+        "{log}"
+    );
+    assert!(!log.contains(KEY_A), "the log holds an API key: {log}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bootstrap_refuses_to_start_when_the_keys_secret_is_missing() {
     let emulator = payments_tests::secrets_manager::emulator().await;

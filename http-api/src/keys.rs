@@ -119,6 +119,11 @@ impl ApiKeys {
         }
     }
 
+    /// How many keys carry a usage plan of their own.
+    pub fn with_plans(&self) -> usize {
+        self.plans.len()
+    }
+
     /// Adds a key for an organisation with its own usage plan: the limits
     /// `plan` sets replace the defaults for this key; those it leaves
     /// unset are the defaults' (see [`ApiState::with_usage_plans`]).
