@@ -31,7 +31,16 @@ SERVE            := cargo run --release --bin payments -- serve --migrate
 
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: dev lambda lambda-tools lint-template cold-start
+.PHONY: help dev lambda lambda-tools lint-template cold-start
+.DEFAULT_GOAL := help
+
+## help: every target with what it does (this list; also plain `make`)
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); name = substr($$0, 1, index($$0, ":") - 1); \
+		printf "  %-13s %s\n", name, substr($$0, length(name) + 3); more = 1; next } \
+		more && /^## / { sub(/^## /, ""); printf "  %-13s %s\n", "", $$0; next } \
+		{ more = 0 }' $(firstword $(MAKEFILE_LIST))
+
 
 ## dev: `payments serve` on http://127.0.0.1:8080 with STORE=memory (the
 ## default), postgres (DATABASE_URL, a running server; the database is
