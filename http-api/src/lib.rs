@@ -21,13 +21,13 @@
 //! | route | what |
 //! | --- | --- |
 //! | `POST /v1/payments` | create (client-chosen id; 409 on a taken id) |
-//! | `GET /v1/payments` | list (`page[size]` 1–100, `page[after]`, `sort`) |
+//! | `GET /v1/payments` | list (`page[size]` 1–100, `page[after]`, `sort`, `filter[...]`: see [`FilterNames`]) |
 //! | `GET /v1/payments/{id}` | fetch (`ETag` = version) |
 //! | `PATCH /v1/payments/{id}` | partial update at a version (409 if stale) |
 //! | `DELETE /v1/payments/{id}?version=N` | delete (204) |
 //! | `GET /v1/payments/{id}/events` | history, also after delete (`page[size]`, `page[after]`) |
 //! | `POST /payments` | record a payment (recorder contract) |
-//! | `GET /payments`, `GET /payments/{id}` | read records back |
+//! | `GET /payments`, `GET /payments/{id}` | read records back (the same paging and filters, camelCase where the record has the member) |
 //! | `GET /health`, `/ready`, `/openapi.json` | operations (no API key) |
 //!
 //! Links and `Location` headers are root-relative (`/v1/payments/...`);
