@@ -39,26 +39,26 @@ where
         if event.metadata().target() != TARGET {
             return;
         }
-        let mut line = String::with_capacity(256);
-        line.push_str("{\"timestamp\":\"");
+        let mut line = Vec::with_capacity(256);
+        line.extend_from_slice(b"{\"timestamp\":\"");
         push_timestamp(&mut line);
-        line.push_str("\",\"level\":\"");
-        line.push_str(event.metadata().level().as_str());
-        line.push_str("\",\"fields\":{");
+        line.extend_from_slice(b"\",\"level\":\"");
+        line.extend_from_slice(event.metadata().level().as_str().as_bytes());
+        line.extend_from_slice(b"\",\"fields\":{");
         let mut fields = Fields { line, first: true };
         event.record(&mut fields);
         let mut line = fields.line;
-        line.push_str("},\"target\":\"");
-        line.push_str(TARGET);
-        line.push_str("\"}\n");
-        let _ = self.writer.make_writer().write_all(line.as_bytes());
+        line.extend_from_slice(b"},\"target\":\"");
+        line.extend_from_slice(TARGET.as_bytes());
+        line.extend_from_slice(b"\"}\n");
+        let _ = self.writer.make_writer().write_all(&line);
     }
 }
 
 /// Now, as RFC 3339 in UTC with microseconds (`2026-12-01T22:31:37.499374Z`).
 /// The date and time of day are formatted once a second per thread; each
 /// line adds only its microseconds.
-fn push_timestamp(line: &mut String) {
+fn push_timestamp(line: &mut Vec<u8>) {
     thread_local! {
         static SECOND: Cell<(i64, [u8; 19])> = const { Cell::new((i64::MIN, [0; 19])) };
     }
@@ -75,7 +75,7 @@ fn push_timestamp(line: &mut String) {
             SECOND.set((second, text));
         }
     }
-    line.push_str(std::str::from_utf8(&text).unwrap_or_default());
+    line.extend_from_slice(&text);
     let micros = now.timestamp_subsec_micros().min(999_999);
     let mut digits = *b".000000Z";
     let mut rest = micros;
@@ -83,23 +83,23 @@ fn push_timestamp(line: &mut String) {
         *digit = b'0' + u8::try_from(rest % 10).unwrap_or(0);
         rest /= 10;
     }
-    line.push_str(std::str::from_utf8(&digits).unwrap_or_default());
+    line.extend_from_slice(&digits);
 }
 
 /// An event's fields as JSON members.
 struct Fields {
-    line: String,
+    line: Vec<u8>,
     first: bool,
 }
 
 impl Fields {
     fn name(&mut self, field: &Field) {
         if !self.first {
-            self.line.push(',');
+            self.line.push(b',');
         }
         self.first = false;
         push_json_string(&mut self.line, field.name());
-        self.line.push(':');
+        self.line.push(b':');
     }
 }
 
@@ -111,70 +111,34 @@ impl Visit for Fields {
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         self.name(field);
-        self.line.push_str(itoa::Buffer::new().format(value));
+        self.line
+            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.name(field);
-        self.line.push_str(itoa::Buffer::new().format(value));
+        self.line
+            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
         self.name(field);
-        self.line.push_str(if value { "true" } else { "false" });
+        self.line
+            .extend_from_slice(if value { b"true" } else { b"false" });
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.name(field);
-        self.line.push('"');
-        let _ = write!(Escaping(&mut self.line), "{value:?}");
-        self.line.push('"');
+        // Formatted straight into the line, escaped as it goes.
+        push_json_string(&mut self.line, &format_args!("{value:?}"));
     }
 }
 
-/// `text` as a JSON string.
-fn push_json_string(line: &mut String, text: &str) {
-    line.push('"');
-    push_escaped(line, text);
-    line.push('"');
-}
-
-/// `text` inside a JSON string: quotes, backslashes and control characters
-/// escaped, so nothing a client sends (a route is a template, but a
-/// method is theirs) can break the line.
-fn push_escaped(line: &mut String, text: &str) {
-    let mut plain = 0;
-    // Every byte that needs escaping is ASCII, so `at` is always on a
-    // character boundary.
-    for (at, &byte) in text.as_bytes().iter().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..0x20 => "",
-            _ => continue,
-        };
-        line.push_str(&text[plain..at]);
-        if escape.is_empty() {
-            let _ = write!(line, "\\u{byte:04x}");
-        } else {
-            line.push_str(escape);
-        }
-        plain = at + 1;
-    }
-    line.push_str(&text[plain..]);
-}
-
-/// A `fmt::Write` that escapes what it is given into a JSON string.
-struct Escaping<'a>(&'a mut String);
-
-impl fmt::Write for Escaping<'_> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        push_escaped(self.0, text);
-        Ok(())
-    }
+/// `text` as a JSON string, with serde_json's escaping, so nothing a
+/// client sends (a route is a template, but a method is theirs) can break
+/// the line.
+fn push_json_string(line: &mut Vec<u8>, text: &(impl serde::Serialize + ?Sized)) {
+    let _ = serde_json::to_writer(line, text);
 }
 
 #[cfg(test)]
@@ -198,8 +162,9 @@ mod tests {
 
     #[test]
     fn what_a_client_sends_is_escaped_into_one_json_string() {
-        let mut line = String::new();
+        let mut line = Vec::new();
         push_json_string(&mut line, "a\"b\\c\nd\re\tf\u{1}g\u{1f}hé€");
+        let line = String::from_utf8(line).unwrap();
         assert_eq!(line, r#""a\"b\\c\nd\re\tf\u0001g\u001fhé€""#);
         assert_eq!(
             serde_json::from_str::<String>(&line).unwrap(),
