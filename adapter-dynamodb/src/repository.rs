@@ -432,10 +432,7 @@ impl PaymentRepository for DynamoRepository {
     ) -> Result<Page, StoreError> {
         let oldest_first = request.order == ListOrder::OldestFirst;
         let Some(bounds) = keys::listing_bounds(&request) else {
-            return Ok(Page {
-                payments: Vec::new(),
-                next: None,
-            });
+            return Ok(Page::empty());
         };
         let query = self
             .client

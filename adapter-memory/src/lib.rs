@@ -320,17 +320,11 @@ impl PaymentRepository for MemoryRepository {
         request: PageRequest,
     ) -> Result<Page, StoreError> {
         let state = self.read();
-        let Some(index) = state.by_organisation.get(&organisation) else {
-            return Ok(Page {
-                payments: Vec::new(),
-                next: None,
-            });
-        };
-        let Some((lower, upper)) = listing_range(&request) else {
-            return Ok(Page {
-                payments: Vec::new(),
-                next: None,
-            });
+        let (Some(index), Some((lower, upper))) = (
+            state.by_organisation.get(&organisation),
+            listing_range(&request),
+        ) else {
+            return Ok(Page::empty());
         };
         let keys: Box<dyn Iterator<Item = &(Timestamp, PaymentId)>> = match request.order {
             ListOrder::OldestFirst => Box::new(index.range((lower, upper))),

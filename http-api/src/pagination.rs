@@ -191,11 +191,7 @@ pub async fn fetch(
         .organisation
         .is_some_and(|organisation| organisation != caller.organisation_id)
     {
-        let nothing = Page {
-            payments: Vec::new(),
-            next: None,
-        };
-        return Ok((query, nothing));
+        return Ok((query, Page::empty()));
     }
     let page = state
         .service

@@ -364,6 +364,14 @@ pub struct Page {
 }
 
 impl Page {
+    /// A page with no payments and no next one.
+    pub fn empty() -> Self {
+        Self {
+            payments: Vec::new(),
+            next: None,
+        }
+    }
+
     /// The page from a look-ahead read: adapters read up to
     /// [`PageSize::with_lookahead`] payments in listing order; one more
     /// than `size` means a next page exists, and it starts after the last

@@ -393,10 +393,7 @@ impl PaymentService {
         if filter.is_empty() {
             return self.list_payments(organisation, request).await;
         }
-        let mut found = Page {
-            payments: Vec::new(),
-            next: None,
-        };
+        let mut found = Page::empty();
         if filter.matches_nothing() {
             return Ok(found);
         }
