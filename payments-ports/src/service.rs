@@ -9,7 +9,6 @@ use payments_domain::{
 };
 
 use crate::clock::{Clock, IdGenerator, RandomIds, SystemClock};
-
 use crate::repository::{
     refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
     IdempotentCreateError, KeyRetention, Page, PageCursor, PageRequest, PageSize,
@@ -408,24 +407,19 @@ impl PaymentService {
             let page = self.list_payments(organisation, read).await?;
             examined += page.payments.len();
             let mut payments = page.payments.into_iter();
-            for payment in payments.by_ref() {
-                if filter.matches(&payment.attributes) {
-                    found.payments.push(payment);
-                    if found.payments.len() == request.size.get() {
-                        break;
-                    }
+            while let Some(payment) = payments.next() {
+                if !filter.matches(&payment.attributes) {
+                    continue;
                 }
-            }
-            if found.payments.len() == request.size.get() {
-                // More may match after the last one found if this read
-                // held more, or a next read would.
-                let more = payments.next().is_some() || page.next.is_some();
-                found.next = found
-                    .payments
-                    .last()
-                    .filter(|_| more)
-                    .map(PageCursor::after);
-                return Ok(found);
+                let last = PageCursor::after(&payment);
+                found.payments.push(payment);
+                if found.payments.len() == request.size.get() {
+                    // More may match after this one if this read held
+                    // more, or a next read would.
+                    let more = payments.len() > 0 || page.next.is_some();
+                    found.next = more.then_some(last);
+                    return Ok(found);
+                }
             }
             match page.next {
                 Some(next) if examined < SEARCH_BUDGET => read.after = Some(next),
