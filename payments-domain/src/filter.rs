@@ -38,16 +38,7 @@ pub struct Bounds<T> {
     pub to: Option<T>,
 }
 
-impl<T> Default for Bounds<T> {
-    fn default() -> Self {
-        Self {
-            from: None,
-            to: None,
-        }
-    }
-}
-
-impl<T: Ord> Bounds<T> {
+impl<T> Bounds<T> {
     /// Bounds open at both ends: everything.
     pub const fn all() -> Self {
         Self {
@@ -55,7 +46,15 @@ impl<T: Ord> Bounds<T> {
             to: None,
         }
     }
+}
 
+impl<T> Default for Bounds<T> {
+    fn default() -> Self {
+        Self::all()
+    }
+}
+
+impl<T: Ord> Bounds<T> {
     /// Whether both ends are open.
     pub fn is_all(&self) -> bool {
         self.from.is_none() && self.to.is_none()

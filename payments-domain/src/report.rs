@@ -58,17 +58,7 @@ impl Totals {
     /// # Errors
     /// When the currency's sum would overflow; the totals are unchanged.
     pub fn add(&mut self, money: &Money) -> Result<(), TotalOverflow> {
-        let currency = money.currency();
-        let (count, sum) = self
-            .by_currency
-            .entry(currency)
-            .or_insert((0, Decimal::ZERO));
-        let added = sum
-            .checked_add(money.amount().value())
-            .ok_or(TotalOverflow(currency))?;
-        *sum = added;
-        *count += 1;
-        Ok(())
+        self.count(money.currency(), 1, money.amount().value())
     }
 
     /// Adds `other`'s counts and sums to these (totals read in parts).
@@ -76,14 +66,21 @@ impl Totals {
     /// # Errors
     /// As for [`add`](Self::add); then the totals are partly merged.
     pub fn merge(&mut self, other: &Totals) -> Result<(), TotalOverflow> {
-        for (&currency, &(count, amount)) in &other.by_currency {
-            let (own_count, own_sum) = self
-                .by_currency
-                .entry(currency)
-                .or_insert((0, Decimal::ZERO));
-            *own_sum = own_sum.checked_add(amount).ok_or(TotalOverflow(currency))?;
-            *own_count += count;
+        for (&currency, &(count, sum)) in &other.by_currency {
+            self.count(currency, count, sum)?;
         }
+        Ok(())
+    }
+
+    /// Adds `count` payments summing to `sum` in `currency`, or nothing
+    /// when the sum would overflow.
+    fn count(&mut self, currency: Currency, count: u64, sum: Decimal) -> Result<(), TotalOverflow> {
+        let (own_count, own_sum) = self
+            .by_currency
+            .entry(currency)
+            .or_insert((0, Decimal::ZERO));
+        *own_sum = own_sum.checked_add(sum).ok_or(TotalOverflow(currency))?;
+        *own_count += count;
         Ok(())
     }
 
