@@ -80,15 +80,6 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T,
         return Err(Problem::unsupported_media_type());
     }
     check_document(body)?;
-    if !body.trim_ascii_start().starts_with(b"{") {
-        // serde reads a struct from an array too, by position: without
-        // this, `["2024-08-01T12:34:56Z", "Gym", "USD", 500]` would be
-        // recorded as if its members had been named.
-        return Err(Problem::validation(vec![FieldProblem::new(
-            "",
-            "must be a JSON object",
-        )]));
-    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let pointer = pointer(error.path());
@@ -107,9 +98,12 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T,
 
 /// Reads the whole document once for what no target type can see: that it
 /// is JSON at all, so a syntax error is a 400 even after members the type
-/// would refuse, and that no object names a member twice (serde keeps the
+/// would refuse; that no object names a member twice (serde keeps the
 /// last of them in a map, and a struct refuses them with a message of its
-/// own), a 422 at the first repeat.
+/// own), a 422 at the first repeat; and that it is an object, a 422 at the
+/// root (serde reads a struct from an array too, by position, so
+/// `["2024-08-01T12:34:56Z", "Gym", "USD", 500]` would be recorded as if
+/// its members had been named).
 fn check_document(body: &[u8]) -> Result<(), Problem> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let mut repeated = None;
@@ -120,13 +114,19 @@ fn check_document(body: &[u8]) -> Result<(), Problem> {
     .deserialize(&mut deserializer)
     .and_then(|()| deserializer.end())
     .map_err(|error| malformed(&error))?;
-    match repeated {
-        Some(pointer) => Err(Problem::validation(vec![FieldProblem {
+    if let Some(pointer) = repeated {
+        return Err(Problem::validation(vec![FieldProblem::new(
             pointer,
-            detail: "appears more than once in its object; send each member once".to_owned(),
-        }])),
-        None => Ok(()),
+            "appears more than once in its object; send each member once",
+        )]));
     }
+    if !body.trim_ascii_start().starts_with(b"{") {
+        return Err(Problem::validation(vec![FieldProblem::new(
+            "",
+            "must be a JSON object",
+        )]));
+    }
+    Ok(())
 }
 
 /// One value of the document at pointer `at`; remembers the first member
