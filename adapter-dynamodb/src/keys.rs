@@ -133,7 +133,10 @@ pub fn listing_bounds(request: &PageRequest) -> Option<(Option<String>, Option<S
             (ListOrder::OldestFirst, None) => {}
             (ListOrder::NewestFirst, Some(key)) => {
                 let before = just_before(&key)?;
-                upper = Some(upper.map_or(before.clone(), |upper| upper.min(before)));
+                upper = Some(match upper {
+                    Some(upper) => upper.min(before),
+                    None => before,
+                });
             }
             (ListOrder::NewestFirst, None) => return None,
         }
