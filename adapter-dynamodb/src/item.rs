@@ -82,7 +82,7 @@ pub(crate) fn idempotency_key(organisation: OrganisationId, key: &IdempotencyKey
     ])
 }
 
-/// A live payment item, with the listing index keys.
+/// A live payment item, with the listing and period index keys.
 pub(crate) fn live_payment_item(payment: &Payment) -> Result<Item, EncodeError> {
     let listing = keys::listing_gsi1sk(payment.created_on, payment.id)
         .ok_or(EncodeError::CreatedBeforeEpoch(payment.id))?;
@@ -94,6 +94,10 @@ pub(crate) fn live_payment_item(payment: &Payment) -> Result<Item, EncodeError> 
             s(keys::organisation_gsi1pk(payment.organisation_id)),
         ),
         (keys::GSI1SK.to_owned(), s(listing)),
+        (
+            keys::GSI2SK.to_owned(),
+            s(keys::period_gsi2sk(payment.reported_on(), payment.id)),
+        ),
         (keys::STATUS.to_owned(), s(keys::LIVE)),
     ]);
     item.extend(attributes_fields(&payment.attributes)?);
@@ -387,6 +391,7 @@ mod tests {
         let item = tombstone_item(&deleted);
 
         assert!(!item.contains_key(keys::GSI1PK) && !item.contains_key(keys::GSI1SK));
+        assert!(!item.contains_key(keys::GSI2SK));
         assert_eq!(
             StoredPayment::decode(&item),
             Ok(StoredPayment::Deleted {

@@ -1,8 +1,8 @@
 //! The single-table design: key formats and attribute names, in one place so
 //! the items, the queries and the table definition cannot drift apart.
 
-use payments_domain::{IdempotencyKey, OrganisationId, PaymentId, Timestamp, Version};
-use payments_ports::{ListOrder, PageCursor, PageRequest};
+use payments_domain::{Bounds, IdempotencyKey, OrganisationId, PaymentId, Timestamp, Version};
+use payments_ports::{ListOrder, PageRequest, PeriodRequest};
 
 /// Partition key of every item.
 pub const PK: &str = "PK";
@@ -14,6 +14,12 @@ pub const GSI1PK: &str = "GSI1PK";
 pub const GSI1SK: &str = "GSI1SK";
 /// The global secondary index for org-scoped, time-ordered listing.
 pub const GSI1: &str = "GSI1";
+/// Sort key of the period index: when the payment counts in a report
+/// (`Payment::reported_on`), then id.
+pub const GSI2SK: &str = "GSI2SK";
+/// The global secondary index of reports and exports: partitioned by
+/// [`GSI1PK`] (the organisation) like the listing, sorted by [`GSI2SK`].
+pub const GSI2: &str = "GSI2";
 
 /// The organisation that owns a payment (S, hyphenated UUID).
 pub const ORGANISATION_ID: &str = "organisation_id";
@@ -101,35 +107,74 @@ pub fn listing_gsi1sk(created_on: Timestamp, id: PaymentId) -> Option<String> {
     Some(format!("{micros:019}#{id}"))
 }
 
-/// The [`listing_gsi1sk`] of the payment a cursor points after.
-pub fn cursor_gsi1sk(cursor: &PageCursor) -> Option<String> {
-    listing_gsi1sk(cursor.created_on, cursor.id)
+/// The first 19 characters of a listing key at `at` (`None` before 1970).
+fn listing_instant(at: Timestamp) -> Option<String> {
+    u64::try_from(at.unix_micros())
+        .ok()
+        .map(|micros| format!("{micros:019}"))
+}
+
+/// `<reported_on, 20 digits>#<id>`: sorts as `(reported_on, id)`. A
+/// payment timestamp is the client's and may be before 1970, so the
+/// microseconds are shifted by 2⁶³ (the sign bit flipped), which maps every
+/// `i64` in order onto a `u64` of at most 20 digits.
+pub fn period_gsi2sk(reported_on: Timestamp, id: PaymentId) -> String {
+    format!("{}#{id}", period_instant(reported_on))
+}
+
+/// The first 20 characters of a period key at `at`.
+fn period_instant(at: Timestamp) -> String {
+    let shifted = at.unix_micros().cast_unsigned() ^ (1 << 63);
+    format!("{shifted:020}")
 }
 
 /// The [`GSI1SK`] values a page may read, both ends inclusive (`None`:
 /// open), for `request`'s created bounds and cursor; `None` when no key can
-/// be inside. Every listing key has the same length (19 digits, `#`, a
+/// be inside.
+pub fn listing_bounds(request: &PageRequest) -> Option<(Option<String>, Option<String>)> {
+    let after = request.after.map(|cursor| (cursor.created_on, cursor.id));
+    index_bounds(request.created, after, request.order, listing_instant)
+}
+
+/// The [`GSI2SK`] values a read of a period may return, as
+/// [`listing_bounds`].
+pub fn period_bounds(request: &PeriodRequest) -> Option<(Option<String>, Option<String>)> {
+    let after = request.after.map(|cursor| (cursor.reported_on, cursor.id));
+    index_bounds(request.period, after, ListOrder::OldestFirst, |at| {
+        Some(period_instant(at))
+    })
+}
+
+/// The sort keys of an index a read may return, both ends inclusive, for
+/// `bounds` on the instant and a cursor `after` in `order`. `instant`
+/// writes the fixed-length instant that starts each key (`None`: before
+/// every key). Every key has the same length (the instant, `#`, a
 /// hyphenated UUID), which makes exclusive ends exact inclusive strings:
 /// the first key after `k` is at least `k` + `" "` (a space sorts before
 /// every character of a key), and the last key before `k` is at most `k`
 /// with its last character one lower, then `char::MAX`.
-pub fn listing_bounds(request: &PageRequest) -> Option<(Option<String>, Option<String>)> {
-    let micros = |at: Timestamp| u64::try_from(at.unix_micros()).ok();
+fn index_bounds(
+    bounds: Bounds<Timestamp>,
+    after: Option<(Timestamp, PaymentId)>,
+    order: ListOrder,
+    instant: impl Fn(Timestamp) -> Option<String>,
+) -> Option<(Option<String>, Option<String>)> {
     let mut lower: Option<String> = None;
     let mut upper: Option<String> = None;
-    if let Some(from) = request.created.from {
-        // Before 1970 bounds nothing: no key is that early.
-        lower = micros(from).map(|m| format!("{m:019}#"));
+    if let Some(from) = bounds.from {
+        // An instant before every key bounds nothing.
+        lower = instant(from).map(|at| format!("{at}#"));
     }
-    if let Some(to) = request.created.to {
-        upper = Some(format!("{:019}", micros(to)?));
+    if let Some(to) = bounds.to {
+        upper = Some(instant(to)?);
     }
-    if let Some(cursor) = request.after {
-        match (request.order, cursor_gsi1sk(&cursor)) {
+    if let Some((at, id)) = after {
+        let key = instant(at).map(|at| format!("{at}#{id}"));
+        match (order, key) {
             (ListOrder::OldestFirst, Some(key)) => {
                 lower = lower.max(Some(format!("{key} ")));
             }
-            // A cursor before 1970 comes before every payment.
+            // A cursor before every key comes before every payment.
             (ListOrder::OldestFirst, None) => {}
             (ListOrder::NewestFirst, Some(key)) => {
                 let before = just_before(&key)?;
@@ -182,6 +227,26 @@ mod tests {
                 listing_gsi1sk(early, high).unwrap(),
                 listing_gsi1sk(late, low).unwrap(),
             ]
+        );
+    }
+
+    #[test]
+    fn period_sort_keys_order_like_reported_on_then_id_also_before_1970() {
+        let id = PaymentId::parse("0fffffff-ffff-4fff-bfff-ffffffffffff").unwrap();
+        let instants = [i64::MIN, -1_000_000, -1, 0, 1, 1_000_000, i64::MAX]
+            .map(|micros| Timestamp::from_unix_micros(micros).ok());
+        let keys: Vec<String> = instants
+            .iter()
+            .flatten()
+            .map(|at| period_gsi2sk(*at, id))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(sorted, keys);
+        assert!(keys.len() >= 5, "{keys:?}");
+        assert!(
+            keys.iter().all(|key| key.len() == keys[0].len()),
+            "{keys:?}"
         );
     }
 

@@ -14,7 +14,8 @@ use payments_domain::{
 };
 use payments_ports::{
     refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
-    IdempotentCreateError, ListOrder, Page, PageRequest, PaymentRepository, StoreError, UsedKey,
+    IdempotentCreateError, ListOrder, Page, PageRequest, PaymentRepository, PeriodPage,
+    PeriodRequest, StoreError, UsedKey,
 };
 
 use crate::config::DynamoConfig;
@@ -290,6 +291,46 @@ impl DynamoRepository {
     /// What a key item holds, and when the key was first used: as
     /// recorded, or for a key written before that was recorded, when its
     /// payment was created (from the creation event).
+    /// Up to `wanted` of an organisation's live payments in `range` of
+    /// one of its indexes: one query with one key condition on the sort key
+    /// (both ends in one BETWEEN), sent again past 1 MB.
+    async fn read_index(
+        &self,
+        organisation: OrganisationId,
+        range: IndexRange,
+        wanted: usize,
+    ) -> Result<Vec<Payment>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(self.table.as_ref())
+            .index_name(range.index)
+            .scan_index_forward(range.forward)
+            .expression_attribute_names("#org", keys::GSI1PK)
+            .expression_attribute_values(":org", item::s(keys::organisation_gsi1pk(organisation)));
+        let (condition, values) = match range.bounds {
+            (None, None) => ("#org = :org", vec![]),
+            (Some(low), None) => ("#org = :org AND #position >= :low", vec![(":low", low)]),
+            (None, Some(high)) => ("#org = :org AND #position <= :high", vec![(":high", high)]),
+            (Some(low), Some(high)) => (
+                "#org = :org AND #position BETWEEN :low AND :high",
+                vec![(":low", low), (":high", high)],
+            ),
+        };
+        let mut query = query.key_condition_expression(condition);
+        if !values.is_empty() {
+            query = query.expression_attribute_names("#position", range.sort_key);
+        }
+        for (name, value) in values {
+            query = query.expression_attribute_values(name, item::s(value));
+        }
+        query_up_to(query, wanted)
+            .await?
+            .iter()
+            .map(|listed| listed_payment(listed, organisation))
+            .collect()
+    }
+
     async fn stored_key(&self, item: &Item) -> Result<(UsedKey, Timestamp), StoreError> {
         let stored = StoredIdempotency::decode(item).map_err(|reason| corrupt(item, &reason))?;
         if let Some(first_used_on) = stored.first_used_on {
@@ -430,42 +471,40 @@ impl PaymentRepository for DynamoRepository {
         organisation: OrganisationId,
         request: PageRequest,
     ) -> Result<Page, StoreError> {
-        let oldest_first = request.order == ListOrder::OldestFirst;
         let Some(bounds) = keys::listing_bounds(&request) else {
             return Ok(Page::empty());
         };
-        let query = self
-            .client
-            .query()
-            .table_name(self.table.as_ref())
-            .index_name(keys::GSI1)
-            .scan_index_forward(oldest_first)
-            .expression_attribute_names("#org", keys::GSI1PK)
-            .expression_attribute_values(":org", item::s(keys::organisation_gsi1pk(organisation)));
-        // One key condition on the sort key, so both ends in one BETWEEN.
-        let (condition, values) = match bounds {
-            (None, None) => ("#org = :org", vec![]),
-            (Some(low), None) => ("#org = :org AND #position >= :low", vec![(":low", low)]),
-            (None, Some(high)) => ("#org = :org AND #position <= :high", vec![(":high", high)]),
-            (Some(low), Some(high)) => (
-                "#org = :org AND #position BETWEEN :low AND :high",
-                vec![(":low", low), (":high", high)],
-            ),
+        let range = IndexRange {
+            index: keys::GSI1,
+            sort_key: keys::GSI1SK,
+            bounds,
+            forward: request.order == ListOrder::OldestFirst,
         };
-        let mut query = query.key_condition_expression(condition);
-        if !values.is_empty() {
-            query = query.expression_attribute_names("#position", keys::GSI1SK);
-        }
-        for (name, value) in values {
-            query = query.expression_attribute_values(name, item::s(value));
-        }
         // One more than the page, to know whether a next page exists.
-        let payments = query_up_to(query, request.size.with_lookahead())
-            .await?
-            .iter()
-            .map(|listed| listed_payment(listed, organisation))
-            .collect::<Result<Vec<_>, _>>()?;
+        let payments = self
+            .read_index(organisation, range, request.size.with_lookahead())
+            .await?;
         Ok(Page::from_lookahead(payments, request.size))
+    }
+
+    async fn list_period(
+        &self,
+        organisation: OrganisationId,
+        request: PeriodRequest,
+    ) -> Result<PeriodPage, StoreError> {
+        let Some(bounds) = keys::period_bounds(&request) else {
+            return Ok(PeriodPage::from_lookahead(Vec::new(), &request));
+        };
+        let range = IndexRange {
+            index: keys::GSI2,
+            sort_key: keys::GSI2SK,
+            bounds,
+            forward: true,
+        };
+        let payments = self
+            .read_index(organisation, range, request.limit() + 1)
+            .await?;
+        Ok(PeriodPage::from_lookahead(payments, &request))
     }
 
     async fn update(&self, expected: Version, updated: &PaymentEvent) -> Result<(), ChangeError> {
@@ -568,7 +607,17 @@ async fn query_up_to(query: QueryFluentBuilder, wanted: usize) -> Result<Vec<Ite
     }
 }
 
-/// A payment read from the listing index.
+/// A range of one of the organisation-partitioned indexes.
+struct IndexRange {
+    index: &'static str,
+    sort_key: &'static str,
+    /// The sort key's ends, inclusive (`None`: open).
+    bounds: (Option<String>, Option<String>),
+    /// Ascending.
+    forward: bool,
+}
+
+/// A payment read from the listing or the period index.
 fn listed_payment(listed: &Item, organisation: OrganisationId) -> Result<Payment, StoreError> {
     match StoredPayment::decode(listed).map_err(|reason| corrupt(listed, &reason))? {
         StoredPayment::Live(payment) if payment.organisation_id == organisation => Ok(*payment),

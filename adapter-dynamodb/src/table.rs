@@ -8,14 +8,16 @@ use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilde
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, IndexStatus, KeySchemaElement, KeyType,
-    PointInTimeRecoverySpecification, Projection, ProjectionType, ScalarAttributeType,
-    SseSpecification, SseType, TableDescription, TableStatus, TimeToLiveSpecification,
-    TimeToLiveStatus,
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType,
+    PointInTimeRecoverySpecification, Projection, ProjectionType, ProvisionedThroughput,
+    ScalarAttributeType, SseSpecification, SseType, TableDescription, TableStatus,
+    TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 use payments_ports::DriverError;
 
+use crate::item::{self, StoredPayment};
 use crate::keys;
 
 /// How long [`create_table_if_missing`] waits for a new table to become
@@ -120,6 +122,13 @@ pub struct TableSetup {
     /// The settings the endpoint does not implement, left out (only ever
     /// non-empty with [`UnimplementedSettings::Skip`]).
     pub skipped: Vec<TableSetting>,
+    /// Whether this setup added the period index (`GSI2`) to an existing
+    /// table.
+    pub added_period_index: bool,
+    /// How many live payments this setup put into the period index: those
+    /// written before it existed, or since by a release that did not know
+    /// it.
+    pub filled: usize,
 }
 
 /// The error code of an operation the endpoint does not implement.
@@ -132,11 +141,15 @@ const UNKNOWN_OPERATION: &str = "UnknownOperationException";
 ///
 /// A new table has on-demand billing (no capacity to plan, nothing to
 /// throttle but the per-partition limits), server-side encryption with the
-/// AWS managed KMS key, deletion protection, and the `GSI1` listing index
-/// projecting all attributes (so a page is one query, with no fetch per
-/// payment). An existing table is checked for the key schema and the index
-/// and otherwise left as it is (its billing and encryption are the owner's
-/// choice); only point-in-time recovery and time to live are switched on.
+/// AWS managed KMS key, deletion protection, the `GSI1` listing index and
+/// the `GSI2` period index, both projecting all attributes (so a page is
+/// one query, with no fetch per payment). An existing table is checked for
+/// the key schema and the listing index and otherwise left as it is (its
+/// billing and encryption are the owner's choice); the period index is
+/// added when it is missing, then every live payment not yet in it is put
+/// in it (a scan of the table, on every run: see
+/// [`TableSetup::filled`]); point-in-time recovery and time to live are
+/// switched on.
 ///
 /// An operation the endpoint answers with `UnknownOperationException` is
 /// skipped when `unimplemented` is [`UnimplementedSettings::Skip`], and
@@ -156,9 +169,17 @@ pub async fn create_table_if_missing(
     if describe(client, table_name).await?.is_none() {
         create(client, table_name).await?;
     }
-    let table = wait_until_active(client, table_name).await?;
-    check_design(&table).map_err(|reason| incompatible(table_name, reason))?;
+    let mut table = wait_until_active(client, table_name).await?;
     let mut setup = TableSetup::default();
+    let has_period_index =
+        check_design(&table).map_err(|reason| incompatible(table_name, reason))?;
+    if !has_period_index {
+        add_period_index(client, &table, table_name).await?;
+        table = wait_until_active(client, table_name).await?;
+        check_design(&table).map_err(|reason| incompatible(table_name, reason))?;
+        setup.added_period_index = true;
+    }
+    setup.filled = fill_period_index(client, table_name).await?;
     let settings = [
         (
             TableSetting::PointInTimeRecovery,
@@ -255,6 +276,7 @@ fn create_request(
         )
         .build()
         .map_err(build)?;
+    let period_index = period_index(table_name)?;
     Ok(client
         .create_table()
         .table_name(table_name)
@@ -263,9 +285,11 @@ fn create_request(
         .attribute_definitions(string_attribute(keys::SK)?)
         .attribute_definitions(string_attribute(keys::GSI1PK)?)
         .attribute_definitions(string_attribute(keys::GSI1SK)?)
+        .attribute_definitions(string_attribute(keys::GSI2SK)?)
         .key_schema(key(keys::PK, KeyType::Hash)?)
         .key_schema(key(keys::SK, KeyType::Range)?)
         .global_secondary_indexes(listing_index)
+        .global_secondary_indexes(period_index)
         .sse_specification(
             SseSpecification::builder()
                 .enabled(true)
@@ -304,7 +328,9 @@ async fn wait_until_active(
     }
 }
 
-fn check_design(table: &TableDescription) -> Result<(), String> {
+/// Checks the key schema and the listing index, and the period index when
+/// there is one; says whether there is.
+fn check_design(table: &TableDescription) -> Result<bool, String> {
     let has_keys = |schema: &[KeySchemaElement], hash: &str, range: &str| {
         let named = |kind: KeyType| {
             schema
@@ -334,14 +360,169 @@ fn check_design(table: &TableDescription) -> Result<(), String> {
             keys::GSI1SK
         ));
     }
-    let projects_all = index
-        .projection()
-        .and_then(Projection::projection_type)
-        .is_some_and(|projection| projection == &ProjectionType::All);
-    if !projects_all {
+    let projects_all = |index: &aws_sdk_dynamodb::types::GlobalSecondaryIndexDescription| {
+        index
+            .projection()
+            .and_then(Projection::projection_type)
+            .is_some_and(|projection| projection == &ProjectionType::All)
+    };
+    if !projects_all(index) {
         return Err(format!("index {} must project ALL attributes", keys::GSI1));
     }
-    Ok(())
+    let Some(period) = table
+        .global_secondary_indexes()
+        .iter()
+        .find(|index| index.index_name() == Some(keys::GSI2))
+    else {
+        return Ok(false);
+    };
+    if !has_keys(period.key_schema(), keys::GSI1PK, keys::GSI2SK) || !projects_all(period) {
+        return Err(format!(
+            "index {} must be keyed by {} (hash) and {} (range) and project ALL attributes",
+            keys::GSI2,
+            keys::GSI1PK,
+            keys::GSI2SK
+        ));
+    }
+    Ok(true)
+}
+
+/// The period index: an organisation's live payments by `(reported_on,
+/// id)`, every attribute projected.
+fn period_index(table_name: &str) -> Result<GlobalSecondaryIndex, TableSetupError> {
+    let build = |error| request_failed("CreateTable", table_name, error);
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .map_err(build)
+    };
+    GlobalSecondaryIndex::builder()
+        .index_name(keys::GSI2)
+        .key_schema(key(keys::GSI1PK, KeyType::Hash)?)
+        .key_schema(key(keys::GSI2SK, KeyType::Range)?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .map_err(build)
+}
+
+/// Adds the period index to a table made before it existed. A table with
+/// provisioned capacity gives the new index the listing index's capacity;
+/// an on-demand one needs none.
+async fn add_period_index(
+    client: &Client,
+    table: &TableDescription,
+    table_name: &str,
+) -> Result<(), TableSetupError> {
+    let failed = |error| request_failed("UpdateTable", table_name, error);
+    let index = period_index(table_name)?;
+    let listing_capacity = table
+        .global_secondary_indexes()
+        .iter()
+        .find(|index| index.index_name() == Some(keys::GSI1))
+        .and_then(|index| index.provisioned_throughput())
+        .and_then(|capacity| {
+            capacity
+                .read_capacity_units()
+                .zip(capacity.write_capacity_units())
+        })
+        .filter(|(read, write)| *read > 0 && *write > 0);
+    let mut create = CreateGlobalSecondaryIndexAction::builder()
+        .index_name(keys::GSI2)
+        .set_key_schema(Some(index.key_schema().to_vec()))
+        .set_projection(index.projection().cloned());
+    if let Some((read, write)) = listing_capacity {
+        create = create.provisioned_throughput(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(read)
+                .write_capacity_units(write)
+                .build()
+                .map_err(failed)?,
+        );
+    }
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(failed)
+    };
+    let update = client
+        .update_table()
+        .table_name(table_name)
+        .attribute_definitions(attribute(keys::GSI1PK)?)
+        .attribute_definitions(attribute(keys::GSI2SK)?)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(create.build().map_err(failed)?)
+                .build(),
+        )
+        .send()
+        .await;
+    match update {
+        Ok(_) => Ok(()),
+        // Another migration is adding it (or just did): wait for it.
+        Err(error) if error.code() == Some("ResourceInUseException") => Ok(()),
+        Err(error) => Err(request_failed("UpdateTable", table_name, error)),
+    }
+}
+
+/// Puts into the period index every live payment not in it: a scan of the
+/// table for payment items with a listing key and no period key, each
+/// given its period key with a write conditional on its version (a payment
+/// changed meanwhile was written whole by its writer; if that writer did
+/// not know the index, the next run fills it). Says how many it filled.
+async fn fill_period_index(client: &Client, table_name: &str) -> Result<usize, TableSetupError> {
+    let mut filled = 0;
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table_name)
+            .filter_expression("attribute_exists(#org) AND attribute_not_exists(#period)")
+            .expression_attribute_names("#org", keys::GSI1PK)
+            .expression_attribute_names("#period", keys::GSI2SK)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(|error| request_failed("Scan", table_name, error))?;
+        for item in page.items() {
+            let Ok(StoredPayment::Live(payment)) = StoredPayment::decode(item) else {
+                // Not a live payment this release reads: reads report it.
+                continue;
+            };
+            let written = client
+                .update_item()
+                .table_name(table_name)
+                .set_key(Some(item::payment_key(payment.id)))
+                .update_expression("SET #period = :period")
+                .condition_expression("#version = :version AND attribute_exists(#org)")
+                .expression_attribute_names("#period", keys::GSI2SK)
+                .expression_attribute_names("#version", keys::VERSION)
+                .expression_attribute_names("#org", keys::GSI1PK)
+                .expression_attribute_values(
+                    ":period",
+                    item::s(keys::period_gsi2sk(payment.reported_on(), payment.id)),
+                )
+                .expression_attribute_values(":version", item::n(payment.version))
+                .send()
+                .await;
+            match written {
+                Ok(_) => filled += 1,
+                Err(error) if error.code() == Some("ConditionalCheckFailedException") => {}
+                Err(error) => return Err(request_failed("UpdateItem", table_name, error)),
+            }
+        }
+        match page.last_evaluated_key {
+            Some(last) => start = Some(last),
+            None => return Ok(filled),
+        }
+    }
 }
 
 /// Turns point-in-time recovery on (idempotent). A table created moments

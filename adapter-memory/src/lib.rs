@@ -16,7 +16,9 @@
 //! Every operation takes one short lock and does no I/O. A listing walks an
 //! ordered index of the organisation's payments from the cursor, so a page
 //! costs O(log n + page size); a page of history is a slice of the
-//! payment's events. Idempotency keys are kept in order of first use and
+//! payment's events. A second ordered index per organisation, by
+//! `(reported_on, id)`, serves reports and exports the same way: a report
+//! walks its period there, reading every payment in it. Idempotency keys are kept in order of first use and
 //! evicted once expired: each idempotent create evicts up to two, and
 //! [`PaymentRepository::purge_idempotency_keys`] any number, so memory
 //! does not grow with keys no one can use any more.
@@ -31,12 +33,12 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use payments_domain::{
-    IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Timestamp, Version,
+    Bounds, IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Timestamp, Version,
 };
 use payments_ports::{
     refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
-    IdempotentCreateError, ListOrder, Page, PageRequest, PaymentRepository, StoreError,
-    StoredVersion, UsedKey,
+    IdempotentCreateError, ListOrder, Page, PageRequest, PaymentRepository, PeriodPage,
+    PeriodRequest, StoreError, StoredVersion, UsedKey,
 };
 
 /// An in-memory payment store. Clones share the same payments.
@@ -95,24 +97,25 @@ struct StoredKey {
 /// A position in an organisation's listing index.
 type ListingKey = (Timestamp, PaymentId);
 
-/// The keys of the listing index a page may come from: inside the created
-/// bounds and past the cursor. `None` when no key can be (which
-/// `BTreeSet::range` would refuse).
-fn listing_range(request: &PageRequest) -> Option<(Bound<ListingKey>, Bound<ListingKey>)> {
+/// The keys of an index (listing or period) a read may come from: inside
+/// `bounds` and past the cursor `after` in `order`. `None` when no key can
+/// be (which `BTreeSet::range` would refuse).
+fn key_range(
+    bounds: Bounds<Timestamp>,
+    after: Option<ListingKey>,
+    order: ListOrder,
+) -> Option<(Bound<ListingKey>, Bound<ListingKey>)> {
     // The nil id sorts before every other, so `(t, nil)` is the first key
     // at `t`.
     let first_at = |at: Timestamp| (at, PaymentId::from_uuid(uuid::Uuid::nil()));
-    let mut lower = request
-        .created
+    let mut lower = bounds
         .from
         .map_or(Bound::Unbounded, |from| Bound::Included(first_at(from)));
-    let mut upper = request
-        .created
+    let mut upper = bounds
         .to
         .map_or(Bound::Unbounded, |to| Bound::Excluded(first_at(to)));
-    if let Some(cursor) = request.after {
-        let after = (cursor.created_on, cursor.id);
-        match request.order {
+    if let Some(after) = after {
+        match order {
             ListOrder::OldestFirst => lower = tighter(lower, after, |a, b| a >= b),
             ListOrder::NewestFirst => upper = tighter(upper, after, |a, b| a <= b),
         }
@@ -147,7 +150,10 @@ fn tighter(
 struct State {
     records: HashMap<PaymentId, Record>,
     /// Live payments per organisation, in listing order.
-    by_organisation: HashMap<OrganisationId, BTreeSet<(Timestamp, PaymentId)>>,
+    by_organisation: HashMap<OrganisationId, BTreeSet<ListingKey>>,
+    /// Live payments per organisation by `(reported_on, id)`: the periods
+    /// of reports and exports.
+    by_reported_on: HashMap<OrganisationId, BTreeSet<ListingKey>>,
     /// Each payment's events; an event's index is its version, so a page
     /// of history is a slice.
     events: HashMap<PaymentId, Vec<PaymentEvent>>,
@@ -169,8 +175,25 @@ impl State {
             .entry(payment.organisation_id)
             .or_default()
             .insert((payment.created_on, payment.id));
+        self.by_reported_on
+            .entry(payment.organisation_id)
+            .or_default()
+            .insert((payment.reported_on(), payment.id));
         self.events.insert(payment.id, vec![created.clone()]);
         Ok(())
+    }
+
+    /// Moves a payment in the period index from where `before` put it to
+    /// where `after` puts it (`None`: out of it, deleted).
+    fn move_reported(&mut self, before: &Payment, after: Option<&Payment>) {
+        let index = self
+            .by_reported_on
+            .entry(before.organisation_id)
+            .or_default();
+        index.remove(&(before.reported_on(), before.id));
+        if let Some(after) = after {
+            index.insert((after.reported_on(), after.id));
+        }
     }
 
     /// The live payment `change` applies to, if it is at `expected`.
@@ -194,6 +217,16 @@ impl State {
             .entry(event.payment.id)
             .or_default()
             .push(event.clone());
+    }
+
+    /// Copies of the live payments of the first `limit` index keys.
+    fn live<'a>(&self, keys: impl Iterator<Item = &'a ListingKey>, limit: usize) -> Vec<Payment> {
+        keys.take(limit)
+            .filter_map(|(_, id)| match self.records.get(id) {
+                Some(Record::Live(payment)) => Some(Payment::clone(payment)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Forgets up to `limit` keys first used at or before `expired_up_to`.
@@ -320,29 +353,42 @@ impl PaymentRepository for MemoryRepository {
         request: PageRequest,
     ) -> Result<Page, StoreError> {
         let state = self.read();
+        let after = request.after.map(|cursor| (cursor.created_on, cursor.id));
         let (Some(index), Some((lower, upper))) = (
             state.by_organisation.get(&organisation),
-            listing_range(&request),
+            key_range(request.created, after, request.order),
         ) else {
             return Ok(Page::empty());
         };
-        let keys: Box<dyn Iterator<Item = &(Timestamp, PaymentId)>> = match request.order {
+        let keys: Box<dyn Iterator<Item = &ListingKey>> = match request.order {
             ListOrder::OldestFirst => Box::new(index.range((lower, upper))),
             ListOrder::NewestFirst => Box::new(index.range((lower, upper)).rev()),
         };
-        let payments: Vec<Payment> = keys
-            .take(request.size.with_lookahead())
-            .filter_map(|(_, id)| match state.records.get(id) {
-                Some(Record::Live(payment)) => Some(Payment::clone(payment)),
-                _ => None,
-            })
-            .collect();
+        let payments = state.live(keys, request.size.with_lookahead());
         Ok(Page::from_lookahead(payments, request.size))
+    }
+
+    async fn list_period(
+        &self,
+        organisation: OrganisationId,
+        request: PeriodRequest,
+    ) -> Result<PeriodPage, StoreError> {
+        let state = self.read();
+        let after = request.after.map(|cursor| (cursor.reported_on, cursor.id));
+        let (Some(index), Some(range)) = (
+            state.by_reported_on.get(&organisation),
+            key_range(request.period, after, ListOrder::OldestFirst),
+        ) else {
+            return Ok(PeriodPage::from_lookahead(Vec::new(), &request));
+        };
+        let payments = state.live(index.range(range), request.limit() + 1);
+        Ok(PeriodPage::from_lookahead(payments, &request))
     }
 
     async fn update(&self, expected: Version, updated: &PaymentEvent) -> Result<(), ChangeError> {
         let mut state = self.write();
-        state.current(expected, updated)?;
+        let stored = state.current(expected, updated)?.clone();
+        state.move_reported(&stored, Some(&updated.payment));
         state.records.insert(
             updated.payment.id,
             Record::Live(Box::new(updated.payment.clone())),
@@ -353,12 +399,13 @@ impl PaymentRepository for MemoryRepository {
 
     async fn delete(&self, expected: Version, deleted: &PaymentEvent) -> Result<(), ChangeError> {
         let mut state = self.write();
-        let stored = state.current(expected, deleted)?;
+        let stored = state.current(expected, deleted)?.clone();
         let key = (stored.created_on, stored.id);
         let organisation = stored.organisation_id;
         if let Some(index) = state.by_organisation.get_mut(&organisation) {
             index.remove(&key);
         }
+        state.move_reported(&stored, None);
         state.records.insert(
             deleted.payment.id,
             Record::Deleted(organisation, deleted.payment.version),

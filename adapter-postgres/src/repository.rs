@@ -5,14 +5,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use payments_domain::report::{TotalOverflow, Totals};
 use payments_domain::{
-    IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Timestamp, Version,
+    Bounds, Currency, IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentFilter,
+    PaymentId, Timestamp, Version,
 };
 use payments_ports::{
-    refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
-    IdempotentCreateError, ListOrder, Page, PageRequest, PaymentRepository, StoreError,
-    StoredVersion, UsedKey,
+    read_totals, refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest,
+    IdempotencyClaim, IdempotentCreateError, ListOrder, Page, PageRequest, PaymentRepository,
+    PeriodPage, PeriodRequest, ReportError, StoreError, StoredVersion, UsedKey,
 };
+use rust_decimal::Decimal;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::query::Query;
@@ -113,6 +116,34 @@ const HISTORY_PAGE: &str = "
     WHERE payment_id = $1 AND organisation_id = $2 AND version > $3 AND version <= $3 + $4
     ORDER BY version
     LIMIT $4";
+
+/// One read of a period: the organisation's live payments with
+/// `reported_on` in [`$3`, `$4`) (NULL: open), after the cursor
+/// (`$5`, `$6`; the start of time and the nil id for the first read), in
+/// `(reported_on, id)` order: a range scan of `payments_live_by_reported_on`.
+const PERIOD_READ: &str = "
+    SELECT id, organisation_id, version, created_on, modified_on, attributes, attributes_format
+    FROM payments
+    WHERE organisation_id = $1 AND deleted_on IS NULL
+      AND reported_on >= COALESCE($3, '-infinity'::TIMESTAMPTZ)
+      AND reported_on < COALESCE($4, 'infinity'::TIMESTAMPTZ)
+      AND (reported_on, id) > (COALESCE($5, '-infinity'::TIMESTAMPTZ), $6)
+    ORDER BY reported_on, id
+    LIMIT $2";
+
+/// The totals of a period (`$2`, `$3`, as [`PERIOD_READ`]), per currency,
+/// added up by the server from `payments_live_by_reported_on` alone (it
+/// carries currency and amount). The sum is `numeric`, exact at any size,
+/// and comes back as text. `{conditions}` holds a filter's equality
+/// conditions, numbered from `$4`.
+const PERIOD_TOTALS: &str = "
+    SELECT currency, count(*), sum(amount)::TEXT
+    FROM payments
+    WHERE organisation_id = $1 AND deleted_on IS NULL
+      AND reported_on >= COALESCE($2, '-infinity'::TIMESTAMPTZ)
+      AND reported_on < COALESCE($3, 'infinity'::TIMESTAMPTZ){conditions}
+    GROUP BY currency
+    ORDER BY currency";
 
 /// Whether the organisation ever had the payment (live or deleted).
 const PAYMENT_OF: &str = "SELECT 1 FROM payments WHERE id = $1 AND organisation_id = $2";
@@ -428,6 +459,63 @@ impl PaymentRepository for PostgresRepository {
         Ok(Page::from_lookahead(payments, request.size))
     }
 
+    async fn list_period(
+        &self,
+        organisation: OrganisationId,
+        request: PeriodRequest,
+    ) -> Result<PeriodPage, StoreError> {
+        let after = request.after;
+        let payments = sqlx::query_as::<_, PaymentRow>(PERIOD_READ)
+            .bind(organisation.as_uuid())
+            .bind(limit(request.limit() + 1))
+            .bind(request.period.from.map(|at| at.as_datetime()))
+            .bind(request.period.to.map(|at| at.as_datetime()))
+            .bind(after.map(|cursor| cursor.reported_on.as_datetime()))
+            .bind(after.map_or(uuid::Uuid::nil(), |cursor| *cursor.id.as_uuid()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(PaymentRow::into_payment)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PeriodPage::from_lookahead(payments, &request))
+    }
+
+    async fn totals(
+        &self,
+        organisation: OrganisationId,
+        period: Bounds<Timestamp>,
+        filter: &PaymentFilter,
+    ) -> Result<Totals, ReportError> {
+        let Some(equalities) = Equalities::of(filter) else {
+            // Ranges over other members: read the period and match.
+            return read_totals(self, organisation, period, filter).await;
+        };
+        let sql = PERIOD_TOTALS.replace("{conditions}", &equalities.conditions());
+        let mut query = sqlx::query_as::<_, (String, i64, String)>(&sql)
+            .bind(organisation.as_uuid())
+            .bind(period.from.map(|at| at.as_datetime()))
+            .bind(period.to.map(|at| at.as_datetime()));
+        for (_, value) in &equalities.0 {
+            query = query.bind(value.as_str());
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(store_error)?;
+        let mut totals = Totals::default();
+        for (code, count, sum) in rows {
+            let (currency, count) = Currency::parse(&code)
+                .ok()
+                .zip(u64::try_from(count).ok())
+                .ok_or_else(|| {
+                    StoreError::corrupt(format!(
+                        "a currency code {code:?} or count {count} in the totals"
+                    ))
+                })?;
+            let sum = Decimal::from_str_exact(&sum).map_err(|_| TotalOverflow(currency))?;
+            totals.add_many(currency, count, sum)?;
+        }
+        Ok(totals)
+    }
+
     async fn update(&self, expected: Version, updated: &PaymentEvent) -> Result<(), ChangeError> {
         self.change(expected, updated, None).await
     }
@@ -501,6 +589,62 @@ async fn key_in_force(
         .fetch_optional(executor)
         .await
         .map_err(store_error)
+}
+
+/// A filter's conditions as SQL over one stored row: each a condition on
+/// a column or an attribute path, with `{}` where its parameter goes, and
+/// the text it binds. The attribute paths are those of the storage form.
+struct Equalities(Vec<(&'static str, String)>);
+
+impl Equalities {
+    /// The conditions of `filter`, or `None` when it has a range, which
+    /// is matched in Rust instead.
+    fn of(filter: &PaymentFilter) -> Option<Self> {
+        if !filter.processing_date.is_all() || !filter.payment_timestamp.is_all() {
+            return None;
+        }
+        let text = |value: &Option<String>| value.clone();
+        let conditions = [
+            ("currency = {}", filter.currency.map(|c| c.to_string())),
+            (
+                "amount = CAST({} AS NUMERIC)",
+                filter.amount.as_ref().map(|a| a.value().to_string()),
+            ),
+            ("attributes ->> 'reference' = {}", text(&filter.reference)),
+            (
+                "attributes ->> 'payment_scheme' = {}",
+                text(&filter.payment_scheme),
+            ),
+            (
+                "attributes ->> 'payment_type' = {}",
+                text(&filter.payment_type),
+            ),
+            (
+                "attributes -> 'beneficiary_party' ->> 'account_number' = {}",
+                text(&filter.beneficiary_account_number),
+            ),
+            (
+                "attributes -> 'debtor_party' ->> 'account_number' = {}",
+                text(&filter.debtor_account_number),
+            ),
+        ];
+        Some(Self(
+            conditions
+                .into_iter()
+                .filter_map(|(condition, value)| value.map(|value| (condition, value)))
+                .collect(),
+        ))
+    }
+
+    /// ` AND ...` for each condition, with parameters from `$4`.
+    fn conditions(&self) -> String {
+        use std::fmt::Write as _;
+        let mut sql = String::new();
+        for ((condition, _), n) in self.0.iter().zip(4..) {
+            let _ = write!(sql, " AND {}", condition.replace("{}", &format!("${n}")));
+        }
+        sql
+    }
 }
 
 /// A row count as PostgreSQL's `LIMIT`.
@@ -652,6 +796,61 @@ mod tests {
                     "{case}: the created range must bound the scan\n{plan}"
                 );
             }
+        }
+    }
+
+    /// A read of a period and a period's totals are range scans of the
+    /// period index bounded by the period (and the cursor); the read needs
+    /// no sort, and the totals read nothing but the index (grouping by
+    /// currency may sort or hash what it read, as the planner finds
+    /// cheaper).
+    #[tokio::test]
+    async fn a_period_read_and_its_totals_are_index_range_scans() {
+        let mut connection = planner_connection().await;
+        let instant = Some(DateTime::<Utc>::UNIX_EPOCH);
+
+        let read = sqlx::query_scalar::<_, String>(&format!("EXPLAIN {PERIOD_READ}"))
+            .bind(uuid::Uuid::nil())
+            .bind(1_001_i64)
+            .bind(instant)
+            .bind(instant)
+            .bind(instant)
+            .bind(uuid::Uuid::nil())
+            .fetch_all(&mut *connection)
+            .await
+            .unwrap();
+        let totals_sql = PERIOD_TOTALS.replace("{conditions}", "");
+        let totals = sqlx::query_scalar::<_, String>(&format!("EXPLAIN {totals_sql}"))
+            .bind(uuid::Uuid::nil())
+            .bind(instant)
+            .bind(instant)
+            .fetch_all(&mut *connection)
+            .await
+            .unwrap();
+
+        let scans = |plan: &[String]| -> Vec<String> {
+            plan.iter()
+                .filter_map(|line| line.trim().split("  (").next())
+                .map(|node| node.trim_start_matches("->  ").to_owned())
+                .filter(|node| node.contains("Scan"))
+                .collect()
+        };
+        assert_eq!(
+            scans(&read),
+            ["Index Scan using payments_live_by_reported_on on payments"],
+            "{read:#?}"
+        );
+        assert_eq!(
+            scans(&totals),
+            ["Index Only Scan using payments_live_by_reported_on on payments"],
+            "{totals:#?}"
+        );
+        assert!(!read.iter().any(|line| line.contains("Sort")), "{read:#?}");
+        for plan in [&read, &totals] {
+            assert!(
+                !plan.iter().any(|line| line.trim().starts_with("Filter:")),
+                "a filter reads rows it drops: {plan:#?}"
+            );
         }
     }
 

@@ -58,7 +58,7 @@ impl Totals {
     /// # Errors
     /// When the currency's sum would overflow; the totals are unchanged.
     pub fn add(&mut self, money: &Money) -> Result<(), TotalOverflow> {
-        self.count(money.currency(), 1, money.amount().value())
+        self.add_many(money.currency(), 1, money.amount().value())
     }
 
     /// Adds `other`'s counts and sums to these (totals read in parts).
@@ -67,20 +67,36 @@ impl Totals {
     /// As for [`add`](Self::add); then the totals are partly merged.
     pub fn merge(&mut self, other: &Totals) -> Result<(), TotalOverflow> {
         for (&currency, &(count, sum)) in &other.by_currency {
-            self.count(currency, count, sum)?;
+            self.add_many(currency, count, sum)?;
         }
         Ok(())
     }
 
-    /// Adds `count` payments summing to `sum` in `currency`, or nothing
-    /// when the sum would overflow.
-    fn count(&mut self, currency: Currency, count: u64, sum: Decimal) -> Result<(), TotalOverflow> {
+    /// Adds `count` payments summing to `sum` in `currency` (what a store
+    /// that adds up by itself found).
+    ///
+    /// # Errors
+    /// When the sum or the count would overflow; the totals are unchanged.
+    pub fn add_many(
+        &mut self,
+        currency: Currency,
+        count: u64,
+        sum: Decimal,
+    ) -> Result<(), TotalOverflow> {
         let (own_count, own_sum) = self
             .by_currency
             .entry(currency)
             .or_insert((0, Decimal::ZERO));
-        *own_sum = own_sum.checked_add(sum).ok_or(TotalOverflow(currency))?;
-        *own_count += count;
+        // Past 96 bits of digits a decimal sum keeps fewer places (it
+        // rounds) rather than fail: a sum with fewer places than its
+        // parts is not exact, so it counts as beyond an exact decimal.
+        let places = own_sum.scale().max(sum.scale());
+        let added = own_sum
+            .checked_add(sum)
+            .filter(|total| total.scale() >= places)
+            .zip(own_count.checked_add(count))
+            .ok_or(TotalOverflow(currency))?;
+        (*own_sum, *own_count) = added;
         Ok(())
     }
 
@@ -185,6 +201,26 @@ mod tests {
             Err(TotalOverflow(Currency::parse("JPY").unwrap()))
         );
         assert_eq!(totals, before);
+    }
+
+    #[test]
+    fn a_sum_that_would_lose_a_place_is_refused() {
+        let mut totals = Totals::default();
+        let large = money("9999999999999999999999999.999", "BHD");
+        // Seven fit in 96 bits at three places; an eighth would round.
+        for _ in 0..7 {
+            totals.add(&large).unwrap();
+        }
+        let before = totals.clone();
+        assert_eq!(
+            totals.add(&large),
+            Err(TotalOverflow(Currency::parse("BHD").unwrap()))
+        );
+        assert_eq!(totals, before);
+        assert_eq!(
+            lines(&totals),
+            [("BHD".into(), 7, "69999999999999999999999999.993".into())]
+        );
     }
 
     #[test]

@@ -45,13 +45,14 @@ pub mod testkit;
 
 pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
 pub use repository::{
-    error_chain, refused_change, ChangeError, CreateError, DriverError, HistoryPage,
+    error_chain, read_totals, refused_change, ChangeError, CreateError, DriverError, HistoryPage,
     HistoryRequest, IdempotencyClaim, IdempotentCreateError, KeyRetention, ListOrder, Page,
-    PageCursor, PageRequest, PageSize, PaymentRepository, RequestFingerprint, StoreError,
-    StoredVersion, UsedKey, MAX_PAGE_SIZE,
+    PageCursor, PageRequest, PageSize, PaymentRepository, PeriodCursor, PeriodPage, PeriodRequest,
+    ReportError, RequestFingerprint, StoreError, StoredVersion, UsedKey, MAX_PAGE_SIZE,
+    MAX_PERIOD_READ,
 };
 pub use service::{
     CreatePayment, CreatePaymentError, CreatedPayment, DeletePaymentError, FetchPaymentError,
-    IdempotencyRequest, ListPaymentsError, PaymentHistoryError, PaymentService, UpdatePaymentError,
-    SEARCH_BUDGET,
+    IdempotencyRequest, ListPaymentsError, PaymentHistoryError, PaymentService,
+    ReportPaymentsError, UpdatePaymentError, SEARCH_BUDGET,
 };

@@ -4,6 +4,8 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use payments_domain::filter::PaymentFilter;
+use payments_domain::report::{TotalOverflow, Totals};
 use payments_domain::{
     Bounds, IdempotencyKey, OrganisationId, Payment, PaymentEvent, PaymentId, Timestamp, Version,
 };
@@ -377,7 +379,7 @@ impl Page {
     /// than `size` means a next page exists, and it starts after the last
     /// payment kept.
     pub fn from_lookahead(payments: Vec<Payment>, size: PageSize) -> Self {
-        let (payments, next) = cut_lookahead(payments, size, PageCursor::after);
+        let (payments, next) = cut_lookahead(payments, size.get(), PageCursor::after);
         Self { payments, next }
     }
 }
@@ -385,6 +387,123 @@ impl Page {
 impl fmt::Display for PageCursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.created_on, self.id)
+    }
+}
+
+/// The most payments one read of a period returns: reports read a period
+/// in reads of this many (a few MB of payments at most).
+pub const MAX_PERIOD_READ: usize = 1000;
+
+/// A position in a period: just after this payment, in the order of
+/// [`Payment::reported_on`], then id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PeriodCursor {
+    /// `reported_on()` of the last payment read.
+    pub reported_on: Timestamp,
+    /// Its id, which breaks ties.
+    pub id: PaymentId,
+}
+
+impl PeriodCursor {
+    /// The cursor that continues after `payment`.
+    pub fn after(payment: &Payment) -> Self {
+        Self {
+            reported_on: payment.reported_on(),
+            id: payment.id,
+        }
+    }
+}
+
+/// Which payments of a period to read: an organisation's live payments
+/// whose [`Payment::reported_on`] is inside `period` (`from` inclusive,
+/// `to` exclusive), ordered by `(reported_on, id)`, after `after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodRequest {
+    /// The period.
+    pub period: Bounds<Timestamp>,
+    /// Start after this position; `None` for the start of the period.
+    pub after: Option<PeriodCursor>,
+    /// At most this many payments (1 to [`MAX_PERIOD_READ`]; more is read
+    /// as [`MAX_PERIOD_READ`]).
+    pub size: usize,
+}
+
+impl PeriodRequest {
+    /// The first read of `period`, of the most payments a read returns.
+    pub fn first(period: Bounds<Timestamp>) -> Self {
+        Self {
+            period,
+            after: None,
+            size: MAX_PERIOD_READ,
+        }
+    }
+
+    /// How many payments a store reads: `size` within its bounds.
+    pub fn limit(&self) -> usize {
+        self.size.clamp(1, MAX_PERIOD_READ)
+    }
+}
+
+/// One read of a period's payments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodPage {
+    /// The payments, by `(reported_on, id)`.
+    pub payments: Vec<Payment>,
+    /// Where the next read starts; `None` at the end of the period.
+    pub next: Option<PeriodCursor>,
+}
+
+impl PeriodPage {
+    /// The page from a look-ahead read of `request.limit() + 1` payments,
+    /// as [`Page::from_lookahead`].
+    pub fn from_lookahead(payments: Vec<Payment>, request: &PeriodRequest) -> Self {
+        let (payments, next) = cut_lookahead(payments, request.limit(), PeriodCursor::after);
+        Self { payments, next }
+    }
+}
+
+/// Why a report has no totals.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// One currency's sum is beyond an exact decimal. (HTTP 422)
+    #[error(transparent)]
+    Overflow(#[from] TotalOverflow),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The totals of a period by reading it: every payment of `organisation`
+/// whose [`Payment::reported_on`] is in `period` and that `filter`
+/// matches, read [`MAX_PERIOD_READ`] at a time. What
+/// [`PaymentRepository::totals`] does unless a store adds up by itself.
+///
+/// # Errors
+/// See [`ReportError`].
+pub async fn read_totals<R: PaymentRepository + ?Sized>(
+    repository: &R,
+    organisation: OrganisationId,
+    period: Bounds<Timestamp>,
+    filter: &PaymentFilter,
+) -> Result<Totals, ReportError> {
+    let mut totals = Totals::default();
+    if period.is_empty() || filter.matches_nothing() {
+        return Ok(totals);
+    }
+    let mut request = PeriodRequest::first(period);
+    loop {
+        let page = repository.list_period(organisation, request).await?;
+        for payment in page
+            .payments
+            .iter()
+            .filter(|p| filter.matches(&p.attributes))
+        {
+            totals.add(&payment.attributes.money)?;
+        }
+        match page.next {
+            Some(next) => request.after = Some(next),
+            None => return Ok(totals),
+        }
     }
 }
 
@@ -417,7 +536,7 @@ pub struct HistoryPage {
 impl HistoryPage {
     /// The page from a look-ahead read, as [`Page::from_lookahead`].
     pub fn from_lookahead(events: Vec<PaymentEvent>, size: PageSize) -> Self {
-        let (events, next) = cut_lookahead(events, size, PaymentEvent::version);
+        let (events, next) = cut_lookahead(events, size.get(), PaymentEvent::version);
         Self { events, next }
     }
 }
@@ -426,11 +545,11 @@ impl HistoryPage {
 /// when there is one.
 fn cut_lookahead<T, C>(
     mut items: Vec<T>,
-    size: PageSize,
+    size: usize,
     cursor: impl Fn(&T) -> C,
 ) -> (Vec<T>, Option<C>) {
-    let next = if items.len() > size.get() {
-        items.truncate(size.get());
+    let next = if items.len() > size {
+        items.truncate(size);
         items.last().map(cursor)
     } else {
         None
@@ -537,6 +656,38 @@ pub trait PaymentRepository: Send + Sync {
         request: PageRequest,
     ) -> Result<Page, StoreError>;
 
+    /// Up to `request.limit()` of an organisation's live payments whose
+    /// [`Payment::reported_on`] is inside `request.period`, ordered by
+    /// `(reported_on, id)`, after `request.after`: an index range on every
+    /// store, so a read costs O(what it returns). What exports and reports
+    /// read. Eventually consistent where [`list`](Self::list) is.
+    ///
+    /// # Errors
+    /// As for [`get`](Self::get).
+    async fn list_period(
+        &self,
+        organisation: OrganisationId,
+        request: PeriodRequest,
+    ) -> Result<PeriodPage, StoreError>;
+
+    /// Per currency, the count and exact sum of an organisation's live
+    /// payments whose [`Payment::reported_on`] is inside `period` and that
+    /// `filter` matches. By default [`read_totals`]: every payment of the
+    /// period is read; a store that can add up where the payments are
+    /// (PostgreSQL) does so.
+    ///
+    /// # Errors
+    /// [`ReportError::Overflow`] when a currency's sum is beyond an exact
+    /// decimal; otherwise as for [`get`](Self::get).
+    async fn totals(
+        &self,
+        organisation: OrganisationId,
+        period: Bounds<Timestamp>,
+        filter: &PaymentFilter,
+    ) -> Result<Totals, ReportError> {
+        read_totals(self, organisation, period, filter).await
+    }
+
     /// Replaces the payment with `updated.payment` and appends the event, if
     /// the stored version equals `expected`.
     ///
@@ -633,9 +784,12 @@ mod tests {
     fn a_lookahead_read_is_cut_to_the_page_and_names_the_next_start() {
         let size = PageSize::new(2).unwrap();
         assert_eq!(
-            cut_lookahead(vec![1, 2, 3], size, |n| *n),
+            cut_lookahead(vec![1, 2, 3], size.get(), |n| *n),
             (vec![1, 2], Some(2))
         );
-        assert_eq!(cut_lookahead(vec![1, 2], size, |n| *n), (vec![1, 2], None));
+        assert_eq!(
+            cut_lookahead(vec![1, 2], size.get(), |n| *n),
+            (vec![1, 2], None)
+        );
     }
 }

@@ -3,16 +3,19 @@
 
 use std::sync::Arc;
 
+use payments_domain::report::{TotalOverflow, Totals};
 use payments_domain::{
-    EventKind, IdempotencyKey, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput,
-    PaymentEvent, PaymentFilter, PaymentId, ValidationErrors, Version,
+    Bounds, EventKind, IdempotencyKey, OrganisationId, Payment, PaymentAttributes,
+    PaymentAttributesInput, PaymentEvent, PaymentFilter, PaymentId, Timestamp, ValidationErrors,
+    Version,
 };
 
 use crate::clock::{Clock, IdGenerator, RandomIds, SystemClock};
 use crate::repository::{
     refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
     IdempotentCreateError, KeyRetention, Page, PageCursor, PageRequest, PageSize,
-    PaymentRepository, RequestFingerprint, StoreError, StoredVersion, UsedKey, MAX_PAGE_SIZE,
+    PaymentRepository, PeriodPage, PeriodRequest, ReportError, RequestFingerprint, StoreError,
+    StoredVersion, UsedKey, MAX_PAGE_SIZE,
 };
 
 /// The most stored payments one filtered listing examines
@@ -160,6 +163,21 @@ pub enum PaymentHistoryError {
     Unexpected(#[source] StoreError),
 }
 
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportPaymentsError {
+    /// One currency's sum is beyond an exact decimal (about 7.9 × 10²⁸);
+    /// a shorter period, or a filter, may fit. (HTTP 422)
+    #[error(transparent)]
+    Overflow(TotalOverflow),
+    /// The store is unavailable; retry later. (HTTP 503)
+    #[error("payment store unavailable")]
+    Unavailable(#[source] StoreError),
+    /// Anything else. (HTTP 500)
+    #[error("unexpected failure reporting payments")]
+    Unexpected(#[source] StoreError),
+}
+
 /// Splits the failures every use case shares: retryable or not.
 macro_rules! store_failure {
     ($error:ident, $source:expr) => {
@@ -190,6 +208,15 @@ macro_rules! refused_change_of {
 
 refused_change_of!(UpdatePaymentError);
 refused_change_of!(DeletePaymentError);
+
+impl From<ReportError> for ReportPaymentsError {
+    fn from(error: ReportError) -> Self {
+        match error {
+            ReportError::Overflow(overflow) => Self::Overflow(overflow),
+            ReportError::Store(error) => store_failure!(ReportPaymentsError, error),
+        }
+    }
+}
 
 /// The payments use cases over a store, a clock and an id generator.
 /// Cheap to clone; share one between tasks.
@@ -429,6 +456,40 @@ impl PaymentService {
                 }
             }
         }
+    }
+
+    /// Per currency, how many of the caller's payments fall in `period` and
+    /// their exact sum, counting each payment at
+    /// [`Payment::reported_on`] (its payment timestamp, else its creation)
+    /// and only those `filter` matches. Amounts in different currencies are
+    /// never added together.
+    ///
+    /// # Errors
+    /// See [`ReportPaymentsError`].
+    pub async fn report_payments(
+        &self,
+        organisation: OrganisationId,
+        period: Bounds<Timestamp>,
+        filter: &PaymentFilter,
+    ) -> Result<Totals, ReportPaymentsError> {
+        Ok(self.repository.totals(organisation, period, filter).await?)
+    }
+
+    /// One read of the caller's payments in a period, by
+    /// [`Payment::reported_on`] then id: what an export writes, read after
+    /// read, so it holds one read in memory however long the period.
+    ///
+    /// # Errors
+    /// See [`ListPaymentsError`].
+    pub async fn payments_in_period(
+        &self,
+        organisation: OrganisationId,
+        request: PeriodRequest,
+    ) -> Result<PeriodPage, ListPaymentsError> {
+        self.repository
+            .list_period(organisation, request)
+            .await
+            .map_err(|error| store_failure!(ListPaymentsError, error))
     }
 
     /// Changes the attributes `patch` gives, if the payment is still at

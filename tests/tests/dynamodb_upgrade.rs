@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use adapter_dynamodb::{create_table_if_missing, DynamoRepository, UnimplementedSettings};
-use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, TimeToLiveStatus,
+};
 use payments_domain::Timestamp;
 use payments_tests::dynamodb::{emulator, set_time_to_live, time_to_live, FreshTable};
 use payments_tests::http_table::{self, ORGANISATION_A};
@@ -137,6 +139,42 @@ async fn write_as_release_1(table: &FreshTable) {
     }
 }
 
+/// Takes the period index off a table, as tables were before it existed.
+async fn drop_period_index(table: &FreshTable) {
+    table
+        .client
+        .update_table()
+        .table_name(&table.name)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .delete(
+                    DeleteGlobalSecondaryIndexAction::builder()
+                        .index_name("GSI2")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let described = table
+            .client
+            .describe_table()
+            .table_name(&table.name)
+            .send()
+            .await
+            .unwrap();
+        let indexes = described.table.map(|t| t.global_secondary_indexes().len());
+        if indexes == Some(1) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the period index was not dropped");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_written_by_release_1_read_back_exactly_after_migrate() {
     let table = emulator()
@@ -145,13 +183,16 @@ async fn items_written_by_release_1_read_back_exactly_after_migrate() {
             create_table_if_missing(&client, &name, UnimplementedSettings::Skip).await
         })
         .await;
-    // Release 1's table had no time to live.
+    // Release 1's table had no time to live, and no period index.
     set_time_to_live(&table.client, &table.name, "expires_at", false).await;
+    drop_period_index(&table).await;
     write_as_release_1(&table).await;
 
-    create_table_if_missing(&table.client, &table.name, UnimplementedSettings::Skip)
+    let setup = create_table_if_missing(&table.client, &table.name, UnimplementedSettings::Skip)
         .await
         .unwrap();
+
+    assert_eq!((setup.added_period_index, setup.filled), (true, 2));
 
     assert_eq!(
         time_to_live(&table.client, &table.name).await,

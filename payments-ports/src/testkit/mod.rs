@@ -22,6 +22,7 @@ pub mod fixtures;
 pub mod history;
 pub mod idempotency;
 pub mod listing;
+pub mod report;
 pub mod round_trip;
 pub mod search;
 pub mod state_machine;
@@ -77,6 +78,9 @@ macro_rules! storage_contract_tests {
             listing::a_created_range_holds_from_and_not_to,
             search::each_filter_finds_exactly_its_matches,
             search::a_search_stops_at_its_budget_and_continues_from_there,
+            report::a_period_holds_its_from_and_not_its_to,
+            report::totals_add_exactly_per_currency_and_only_the_organisations,
+            report::totals_count_only_what_the_filter_matches,
         );
     };
     (@each $factory:expr; $($module:ident :: $rule:ident),+ $(,)?) => {
