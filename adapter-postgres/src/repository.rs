@@ -502,7 +502,7 @@ impl PaymentRepository for PostgresRepository {
         let rows = query.fetch_all(&self.pool).await.map_err(store_error)?;
         let mut totals = Totals::default();
         for (code, count, sum) in rows {
-            let (currency, count) = Currency::parse(&code)
+            let (currency, count) = Currency::from_stored(&code)
                 .ok()
                 .zip(u64::try_from(count).ok())
                 .ok_or_else(|| {

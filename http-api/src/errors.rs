@@ -6,7 +6,7 @@ use std::error::Error;
 use payments_domain::{FieldPath, ValidationErrors};
 use payments_ports::{
     error_chain, CreatePaymentError, DeletePaymentError, FetchPaymentError, ListPaymentsError,
-    PaymentHistoryError, UpdatePaymentError,
+    PaymentHistoryError, ReportPaymentsError, UpdatePaymentError,
 };
 
 use crate::problem::{FieldProblem, Problem};
@@ -89,6 +89,17 @@ pub fn history(error: &PaymentHistoryError) -> Problem {
         PaymentHistoryError::NotFound => Problem::not_found("no such payment"),
         PaymentHistoryError::Unavailable(_) => unavailable(error),
         PaymentHistoryError::Unexpected(_) => unexpected(error),
+    }
+}
+
+/// The problem for a failed report.
+pub fn report(error: &ReportPaymentsError) -> Problem {
+    match error {
+        ReportPaymentsError::Overflow(overflow) => Problem::total_too_large(format!(
+            "{overflow}; ask for a shorter period or a narrower filter"
+        )),
+        ReportPaymentsError::Unavailable(_) => unavailable(error),
+        ReportPaymentsError::Unexpected(_) => unexpected(error),
     }
 }
 

@@ -19,6 +19,10 @@ pub enum Names {
     /// camelCase where the recorder contract has the member, on
     /// `GET /payments`.
     Recorder,
+    /// Form3's names of the equality filters only, on the report
+    /// (`GET /v1/reports/payments`), whose period is its own `from` and
+    /// `to`.
+    Report,
 }
 
 /// What one filter parameter sets.
@@ -104,16 +108,33 @@ const FILTERS: &[(&str, &str, Target)] = &[
 ];
 
 impl Names {
-    fn of(self, filter: &(&'static str, &'static str, Target)) -> &'static str {
+    /// The filter's name on this route, if the route has it.
+    fn of(self, filter: &(&'static str, &'static str, Target)) -> Option<&'static str> {
         match self {
-            Names::Form3 => filter.0,
-            Names::Recorder => filter.1,
+            Names::Form3 => Some(filter.0),
+            Names::Recorder => Some(filter.1),
+            Names::Report => (!filter.2.is_range()).then_some(filter.0),
         }
     }
 
     /// The filter names of this route, in the order of the docs.
     pub fn all(self) -> impl Iterator<Item = &'static str> {
-        FILTERS.iter().map(move |filter| self.of(filter))
+        FILTERS.iter().filter_map(move |filter| self.of(filter))
+    }
+}
+
+impl Target {
+    /// Whether the filter is one end of a range.
+    fn is_range(self) -> bool {
+        matches!(
+            self,
+            Target::ProcessingDateFrom
+                | Target::ProcessingDateTo
+                | Target::PaymentTimestampFrom
+                | Target::PaymentTimestampTo
+                | Target::CreatedOnFrom
+                | Target::CreatedOnTo
+        )
     }
 }
 
@@ -143,7 +164,7 @@ impl Filters {
         if !name.starts_with("filter[") {
             return Ok(false);
         }
-        let Some(filter) = FILTERS.iter().find(|filter| names.of(filter) == name) else {
+        let Some(filter) = FILTERS.iter().find(|filter| names.of(filter) == Some(name)) else {
             let known: Vec<&str> = names.all().collect();
             return Err(Problem::bad_request(format!(
                 "unknown filter {name:?}; this route filters by {}",

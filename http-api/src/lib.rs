@@ -78,6 +78,7 @@ mod path_id;
 mod payment_response;
 mod problem;
 mod recorder;
+pub mod reports;
 mod request_id;
 mod usage_plan;
 
@@ -152,6 +153,7 @@ pub const ROUTES: &[(&str, &[&str])] = &[
     ("/v1/payments/{id}/events", &["GET"]),
     ("/payments", &["GET", "POST"]),
     ("/payments/{id}", &["GET"]),
+    (reports::PATH, &["GET"]),
     ("/health", &["GET"]),
     ("/ready", &["GET"]),
     ("/openapi.json", &["GET"]),
@@ -173,6 +175,7 @@ fn handler(path: &str, method: &str) -> MethodRouter<ApiState> {
         ("/payments", "GET") => get(payment_response::list::<recorder::Record>),
         ("/payments", "POST") => post(recorder::record),
         ("/payments/{id}", "GET") => get(recorder::fetch),
+        (reports::PATH, "GET") => get(reports::payments),
         ("/health", "GET") => get(operations::health),
         ("/ready", "GET") => get(operations::ready),
         ("/openapi.json", "GET") => get(operations::openapi),

@@ -183,6 +183,16 @@ impl Problem {
         )
     }
 
+    /// 422: a report's sum in one currency is beyond an exact decimal.
+    pub fn total_too_large(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "total-too-large",
+            "Total too large",
+            detail,
+        )
+    }
+
     /// 429: the caller's usage plan allows no more requests for now;
     /// comes with `Retry-After: retry_after_seconds` (at least 1).
     pub fn too_many_requests(detail: impl Into<String>, retry_after_seconds: u64) -> Self {

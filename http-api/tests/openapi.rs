@@ -92,10 +92,11 @@ fn every_route_of_the_router_is_documented_and_nothing_else() {
 }
 
 #[test]
-fn each_listing_documents_exactly_the_filters_it_takes() {
+fn each_listing_and_the_report_document_exactly_the_filters_they_take() {
     for (path, names) in [
         ("/v1/payments", FilterNames::Form3),
         ("/payments", FilterNames::Recorder),
+        ("/v1/reports/payments", FilterNames::Report),
     ] {
         let documented: Vec<String> = document()["paths"][path]["get"]["parameters"]
             .as_array()

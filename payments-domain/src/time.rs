@@ -125,6 +125,12 @@ impl Date {
     pub fn as_naive(&self) -> NaiveDate {
         self.0
     }
+
+    /// The day's first instant in UTC (a report of `2024-08-01` to
+    /// `2024-09-01` is August, by UTC).
+    pub fn start_utc(&self) -> Timestamp {
+        Timestamp(self.0.and_time(chrono::NaiveTime::MIN).and_utc())
+    }
 }
 
 impl fmt::Debug for Date {

@@ -22,6 +22,7 @@ pub fn groups() -> Vec<Group> {
         Group::new("listing", 7, listing()),
         Group::new("routing and request ids", 8, routing()),
         Group::new("filters", 9, filters()),
+        Group::new("reports", 10, reports()),
     ]
 }
 
@@ -616,6 +617,73 @@ fn filters() -> Vec<Step> {
             "/payments?filter%5Bpayment_timestamp_from%5D=2024-08-01T00:00:00Z",
             "unknown filter \"filter[payment_timestamp_from]\"; this route filters by filter[processing_date_from], filter[processing_date_to], filter[paymentTimestampFrom], filter[paymentTimestampTo], filter[createdOnFrom], filter[createdOnTo], filter[currency], filter[amount], filter[reference], filter[payment_scheme], filter[payment_type], filter[beneficiary_party.account_number], filter[debtor_party.account_number], filter[organisation_id]",
         ),
+    ]
+}
+
+fn reports() -> Vec<Step> {
+    let recorded = |name, timestamp, currency, amount: Value| {
+        Step::post(
+            name,
+            "/payments",
+            &record(timestamp, "reported", currency, &amount),
+        )
+        .status(S::CREATED)
+    };
+    let report = |name, query: &str, totals: Value| {
+        Step::get(name, format!("/v1/reports/payments?{query}")).status(S::OK).equals(
+            "/data",
+            json!({ "from": "2024-08-01T00:00:00Z", "to": "2024-09-01T00:00:00Z", "totals": totals }),
+        )
+    };
+    let refused = |name, query: &str, detail: &str| {
+        Step::get(name, format!("/v1/reports/payments?{query}"))
+            .problem(S::BAD_REQUEST, "bad-request")
+            .equals("/detail", json!(detail))
+    };
+    let august = json!([
+        { "currency": "BHD", "count": 2, "amount": "1.501" },
+        { "currency": "GBP", "count": 2, "amount": "100.25" },
+        { "currency": "JPY", "count": 1, "amount": "1000" },
+        { "currency": "USD", "count": 1, "amount": "5.00" },
+    ]);
+    vec![
+        recorded("100.2 GBP exactly at the start of August", "2024-08-01T00:00:00Z", "GBP", json!(100.2)),
+        recorded("0.05 GBP a microsecond before September", "2024-08-31T23:59:59.999999Z", "GBP", json!("0.05")),
+        recorded("7 GBP exactly at the start of September", "2024-09-01T00:00:00Z", "GBP", json!(7)),
+        recorded("1 GBP a second before August", "2024-07-31T23:59:59Z", "GBP", json!(1)),
+        recorded("5 USD mid-August", "2024-08-15T09:00:00Z", "USD", json!(5)),
+        recorded("1000 JPY in August", "2024-08-10T09:00:00Z", "JPY", json!(1000)),
+        recorded("0.001 BHD in August", "2024-08-10T09:00:00Z", "BHD", json!("0.001")),
+        recorded("1.5 BHD in August", "2024-08-11T09:00:00Z", "BHD", json!("1.5")),
+        Step::post("another organisation's GBP in August", "/payments", &record("2024-08-02T00:00:00Z", "theirs", "GBP", &json!("100.20")))
+            .by(Caller::Other)
+            .status(S::CREATED),
+        Step::post("the Form3 sample, created now, outside August 2024", "/v1/payments", &sample_as("9b3c1d27-5e4f-4a8b-8c6d-0e1f2a3b4c5d")).status(S::CREATED),
+        report("August by dates: from inclusive, to exclusive, per currency, exact", "from=2024-08-01&to=2024-09-01", august.clone()),
+        report("the same period as instants with an offset", "from=2024-08-01T02:00:00%2B02:00&to=2024-09-01T00:00:00Z", august.clone()),
+        report("filter[currency] keeps one line", "from=2024-08-01&to=2024-09-01&filter%5Bcurrency%5D=GBP", json!([{ "currency": "GBP", "count": 2, "amount": "100.25" }])),
+        report("filter[amount] compares numbers: 100.20 finds 100.2", "from=2024-08-01&to=2024-09-01&filter%5Bamount%5D=100.20", json!([{ "currency": "GBP", "count": 1, "amount": "100.20" }])),
+        report("filter[reference] that nothing has counts nothing", "from=2024-08-01&to=2024-09-01&filter%5Breference%5D=none", json!([])),
+        report("filter[organisation_id] of the key's organisation changes nothing", "from=2024-08-01&to=2024-09-01&filter%5Borganisation_id%5D={organisation}", august),
+        report("filter[organisation_id] of another organisation counts nothing", "from=2024-08-01&to=2024-09-01&filter%5Borganisation_id%5D={other_organisation}", json!([])),
+        report("another organisation's report counts only its own", "from=2024-08-01&to=2024-09-01", json!([{ "currency": "GBP", "count": 1, "amount": "100.20" }]))
+            .by(Caller::Other),
+        Step::get("a period with no payments has no lines", "/v1/reports/payments?from=2023-01-01&to=2023-02-01")
+            .status(S::OK)
+            .equals("/data", json!({ "from": "2023-01-01T00:00:00Z", "to": "2023-02-01T00:00:00Z", "totals": [] })),
+        refused("to is required", "from=2024-08-01", "to is required: the report's period is from (inclusive) to to (exclusive)"),
+        refused("a bad from is 400 naming it", "from=August&to=2024-09-01", "from must be an RFC 3339 date-time or a date (YYYY-MM-DD), got \"August\""),
+        refused("to must be after from", "from=2024-09-01&to=2024-08-01", "to (2024-08-01T00:00:00Z) must be after from (2024-09-01T00:00:00Z)"),
+        refused("a bad filter value is 400 naming it", "from=2024-08-01&to=2024-09-01&filter%5Bcurrency%5D=XYZ", "filter[currency] must be an active ISO 4217 currency code, got \"XYZ\""),
+        refused(
+            "a range filter is not the report's: 400 listing the ones it takes",
+            "from=2024-08-01&to=2024-09-01&filter%5Bpayment_timestamp_from%5D=2024-08-01T00:00:00Z",
+            "unknown filter \"filter[payment_timestamp_from]\"; this route filters by filter[currency], filter[amount], filter[reference], filter[payment_scheme], filter[payment_type], filter[beneficiary_party.account_number], filter[debtor_party.account_number], filter[organisation_id]",
+        ),
+        refused("an unknown parameter is 400", "from=2024-08-01&to=2024-09-01&page%5Bsize%5D=5", "unknown query parameter \"page[size]\"; this route takes from, to and filter[...]"),
+        Step::get("a report needs an API key", "/v1/reports/payments?from=2024-08-01&to=2024-09-01")
+            .by(Caller::Anonymous)
+            .problem(S::UNAUTHORIZED, "unauthorized"),
     ]
 }
 
