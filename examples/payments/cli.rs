@@ -5,8 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use http_api::UsagePlans;
+use payments_domain::OrganisationId;
 use payments_examples::store::StoreKind;
 use payments_examples::usage_plan;
+
+use crate::report::{ExportFormat, ReportFormat};
 
 /// Record and manage payments.
 #[derive(Debug, Parser)]
@@ -24,6 +27,46 @@ pub enum Command {
     Seed(SeedArgs),
     /// Prepare the store (create tables); safe to run twice.
     Migrate(MigrateArgs),
+    /// Per currency, the count and exact sum of an organisation's payments
+    /// in a period, as `GET /v1/reports/payments` answers it.
+    Report(ReportArgs),
+    /// Every payment of an organisation in a period, streamed.
+    Export(ExportArgs),
+}
+
+/// The organisation and period of a report or an export.
+#[derive(Debug, Args)]
+pub struct PeriodArgs {
+    /// The organisation (a UUID).
+    #[arg(long, env = "PAYMENTS_ORGANISATION")]
+    pub organisation: OrganisationId,
+    /// The period's start, inclusive: an RFC 3339 instant, or a date
+    /// (00:00 UTC that day).
+    #[arg(long)]
+    pub from: String,
+    /// The period's end, exclusive, after --from: an instant or a date.
+    #[arg(long)]
+    pub to: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// How to write the report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// How to write the payments.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
 }
 
 #[derive(Debug, Args)]

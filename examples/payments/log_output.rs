@@ -36,18 +36,33 @@ impl Shared {
     }
 }
 
+/// Where log lines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogTarget {
+    /// Standard output: the server's log.
+    Stdout,
+    /// Standard error: for commands whose output is data (a report, an
+    /// export), which the log must not mix into.
+    Stderr,
+}
+
 impl LogBuffer {
-    /// The buffer, and the guard of the thread that writes it to standard
-    /// output (its own descriptor, so no line buffering applies).
-    pub fn start() -> (Self, LogGuard) {
+    /// The buffer, and the guard of the thread that writes it to `target`
+    /// (its own descriptor, so no line buffering applies).
+    pub fn start(target: LogTarget) -> (Self, LogGuard) {
         let shared = Arc::new(Shared {
             waiting: Mutex::new(Vec::with_capacity(64 * 1024)),
             dropped: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
         });
-        let mut out: Box<dyn Write + Send> = match io::stdout().as_fd().try_clone_to_owned() {
-            Ok(fd) => Box::new(std::fs::File::from(fd)),
-            Err(_) => Box::new(io::stdout()),
+        let descriptor = match target {
+            LogTarget::Stdout => io::stdout().as_fd().try_clone_to_owned(),
+            LogTarget::Stderr => io::stderr().as_fd().try_clone_to_owned(),
+        };
+        let mut out: Box<dyn Write + Send> = match (descriptor, target) {
+            (Ok(fd), _) => Box::new(std::fs::File::from(fd)),
+            (Err(_), LogTarget::Stdout) => Box::new(io::stdout()),
+            (Err(_), LogTarget::Stderr) => Box::new(io::stderr()),
         };
         let writer = {
             let shared = Arc::clone(&shared);

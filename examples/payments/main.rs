@@ -4,15 +4,19 @@
 //! payments serve [--listen 127.0.0.1:8080] [--store memory] [--seed FILE] [--migrate]
 //! payments seed FILE [--store ...]
 //! payments migrate [--store ...]
+//! payments report --organisation ORG --from 2024-08-01 --to 2024-09-01 [--format json|csv] [--store ...]
+//! payments export --organisation ORG --from ... --to ... --format csv|ndjson [--store ...]
 //! ```
 //!
-//! Logs are JSON lines on stdout; human-facing notices (the generated API
+//! Logs are JSON lines on stdout (on stderr for `report` and `export`,
+//! whose stdout is their data); human-facing notices (the generated API
 //! key) go to stderr.
 
 mod access_lines;
 mod cli;
 mod http_args;
 mod log_output;
+mod report;
 mod seed;
 
 use std::net::SocketAddr;
@@ -29,7 +33,7 @@ use tracing_subscriber::Layer as _;
 
 use crate::access_lines::AccessLines;
 use crate::cli::{Cli, Command, ServeArgs};
-use crate::log_output::{LogBuffer, LogGuard};
+use crate::log_output::{LogBuffer, LogGuard, LogTarget};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -37,8 +41,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let target = match cli.command {
+        Command::Report(_) | Command::Export(_) => LogTarget::Stderr,
+        _ => LogTarget::Stdout,
+    };
     // Held to the end, so the lines still queued are written on exit.
-    let _log_writer = init_logging();
+    let _log_writer = init_logging(target);
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Seed(args) => {
@@ -50,7 +58,38 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate(args) => store::migrate(args.store.store).await,
+        Command::Report(args) => {
+            let (service, organisation, period) = period_service(&args.period).await?;
+            let mut out = std::io::stdout().lock();
+            report::report(&service, organisation, period, args.format, &mut out).await
+        }
+        Command::Export(args) => {
+            let (service, organisation, period) = period_service(&args.period).await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written =
+                report::export(&service, organisation, period, args.format, &mut out).await?;
+            tracing::info!(payments = written, "exported");
+            Ok(())
+        }
     }
+}
+
+/// The service over the store, the organisation and the period of a
+/// report or an export.
+async fn period_service(
+    args: &cli::PeriodArgs,
+) -> anyhow::Result<(
+    PaymentService,
+    payments_domain::OrganisationId,
+    (payments_domain::Timestamp, payments_domain::Timestamp),
+)> {
+    let period = report::period_of(&args.from, &args.to)?;
+    let repository = store::open(args.store.store).await?;
+    Ok((
+        PaymentService::with_system_clock(repository),
+        args.organisation,
+        period,
+    ))
 }
 
 /// JSON lines on stdout, filtered by `PAYMENTS_LOG` (default `info`).
@@ -60,10 +99,10 @@ async fn main() -> anyhow::Result<()> {
 /// the log (a pipe, a container runtime) slows nobody down. When the
 /// buffer is full, lines are dropped rather than block a request, and a
 /// warning says how many, every few seconds while it lasts.
-fn init_logging() -> LogGuard {
+fn init_logging(target: LogTarget) -> LogGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAYMENTS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (writer, guard) = LogBuffer::start();
+    let (writer, guard) = LogBuffer::start(target);
     // Access lines have a writer of their own; every other line the
     // general JSON format.
     let general = tracing_subscriber::fmt::layer()

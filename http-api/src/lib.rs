@@ -85,6 +85,7 @@ mod usage_plan;
 pub use base_path::BasePath;
 pub use currency_aliases::CurrencyAliases;
 pub use filters::Names as FilterNames;
+pub use form3::PaymentResource;
 pub use idempotency::{request_fingerprint, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use keys::{ApiKeys, ApiKeysError, Caller, API_KEY};
 pub use operations::OPENAPI;
