@@ -30,7 +30,9 @@
 //! [`ATTEMPT_TIMEOUT`] and the call to [`CALL_TIMEOUT`].
 //! [`create_table_if_missing`] makes the table: on-demand billing, KMS
 //! server-side encryption, point-in-time recovery, deletion protection,
-//! the `GSI1` index, and time to live on `expires_at`. Against a custom
+//! the `GSI1` listing and `GSI2` period indexes (added, and filled, on a
+//! table made before `GSI2`), and time to live on `expires_at`. Against a
+//! custom
 //! endpoint (an emulator) a setting the endpoint does not implement
 //! (DynamoDB Local: point-in-time recovery) is skipped and reported;
 //! against AWS every setting is applied or the setup fails.
@@ -42,7 +44,7 @@
 //!
 //! | item | `PK` | `SK` | other attributes |
 //! | --- | --- | --- | --- |
-//! | payment | `PAYMENT#<id>` | `PAYMENT` | `organisation_id`, `version`, `created_on`, `modified_on`, `status` (`live`), `attributes`, `attributes_format`, `GSI1PK`, `GSI1SK` |
+//! | payment | `PAYMENT#<id>` | `PAYMENT` | `organisation_id`, `version`, `created_on`, `modified_on`, `status` (`live`), `attributes`, `attributes_format`, `GSI1PK`, `GSI1SK`, `GSI2SK` |
 //! | tombstone | `PAYMENT#<id>` | `PAYMENT` | `organisation_id`, `version`, `created_on`, `modified_on`, `status` (`deleted`) |
 //! | event | `PAYMENT#<id>` | `EVENT#<version, 20 digits>` | `kind`, `occurred_on`, and the payment as after the change (as a payment item, without index keys and `status`) |
 //! | idempotency key | `IDEMPOTENCY#<org>#<key>` | `IDEMPOTENCY` | `fingerprint`, `payment_id`, `first_used_on`, `expires_at` (seconds, the table's time to live) |
@@ -77,11 +79,16 @@
 //!   carry its keys, so the index is sparse: deleted payments and other
 //!   items never appear in it. A [`PageCursor`](payments_ports::PageCursor)
 //!   `{created_on, id}` is exactly a `GSI1SK`.
+//! - The global secondary index `GSI2` (`GSI1PK`, `GSI2SK = <reported_on
+//!   micros + 2⁶³, 20 digits>#<id>`, projection ALL) holds the same live
+//!   payments by when they count in a report (`Payment::reported_on`: the
+//!   payment timestamp, else creation, which may be before 1970, hence the
+//!   shift). Reports and exports read a period as one key range of it.
 //!
 //! # Operations
 //!
 //! Every operation is a key lookup, a query, or a transaction; nothing
-//! scans. Reads of single items and histories are strongly consistent.
+//! scans but `migrate`'s fill of `GSI2`. Reads of single items and histories are strongly consistent.
 //!
 //! - **create**: `TransactWriteItems` of the payment (`attribute_not_exists(PK)`)
 //!   and its event. A failed payment condition is `AlreadyExists`, also for
@@ -132,15 +139,15 @@
 //!
 //! | item | bytes | write units | consistent read units |
 //! | --- | ---: | ---: | ---: |
-//! | payment (live) | 1,572 | 2 | 1 |
+//! | payment (live) | 1,635 | 2 | 1 |
 //! | creation event | 1,504 | 2 | 1 |
 //! | update event | 1,489 | 2 | 1 |
 //! | idempotency key (40-char key, 64-char fingerprint) | 263 | 1 | 1 |
 //! | tombstone | 164 | 1 | 1 |
 //!
 //! The attributes JSON is 1,282 of the payment's bytes; the same attributes
-//! as a DynamoDB map of strings would make the item 1,369 bytes instead of
-//! 1,572: the same 2 write units and 1 read unit.
+//! as a DynamoDB map of strings would make the item 1,432 bytes instead of
+//! 1,635: the same 2 write units and 1 read unit.
 //!
 //! Requests and units per operation for that payment (on-demand: write
 //! request units are 1 per KB, doubled in transactions; read units 1 per
@@ -148,17 +155,19 @@
 //!
 //! | operation | requests | units |
 //! | --- | --- | --- |
-//! | create | 1 `TransactWriteItems` (payment, event) | 10 WRU: 2×2 + 2×2 transactional, 2 for the index entry |
-//! | idempotent create | 1 `TransactWriteItems` (key, payment, event) | 12 WRU |
-//! | replay (same key and request) | 1 cancelled `TransactWriteItems`, 1 `Query` (the creation event) | at most 12 WRU for the attempt, 1 RRU |
+//! | create | 1 `TransactWriteItems` (payment, event) | 12 WRU: 2×2 + 2×2 transactional, 2 for each index entry |
+//! | idempotent create | 1 `TransactWriteItems` (key, payment, event) | 14 WRU |
+//! | replay (same key and request) | 1 cancelled `TransactWriteItems`, 1 `Query` (the creation event) | at most 14 WRU for the attempt, 1 RRU |
 //! | replay of a body today's rules refuse | 1 `GetItem` (the key), 1 `Query` (the creation event) | 2 RRU |
-//! | same key, other request | 1 cancelled `TransactWriteItems` | at most 12 WRU |
+//! | same key, other request | 1 cancelled `TransactWriteItems` | at most 14 WRU |
 //! | get | 1 `GetItem`, consistent | 1 RRU |
 //! | list, page of *n* | 1 `Query` on `GSI1`, `Limit` *n* + 1 | ½ RRU per 4 KB read: 4 RRU for 20, 19.5 RRU for 100 |
-//! | update | 1 `TransactWriteItems` (payment, event) | 10 WRU (a replaced item bills the larger of old and new) |
-//! | delete | 1 `TransactWriteItems` (tombstone, event) | 10 WRU: 4 + 4, 2 to remove the index entry |
-//! | stale update or delete | 1 cancelled `TransactWriteItems` (the stored item comes back with it) | at most 10 WRU |
-//! | update or delete of an unknown payment | 1 cancelled `TransactWriteItems`, 1 `GetItem` | at most 10 WRU, 1 RRU |
+//! | period read (export), *n* payments | 1 `Query` on `GSI2` per 1,000 (`Limit` 1,001) | ½ RRU per 4 KB read |
+//! | report over *n* payments | ⌈*n* / 1,000⌉ `Query`s on `GSI2`, summed in the service | ½ RRU per 4 KB read: about 200 RRU per 1,000 Form3 payments |
+//! | update | 1 `TransactWriteItems` (payment, event) | 12 WRU (a replaced item bills the larger of old and new) |
+//! | delete | 1 `TransactWriteItems` (tombstone, event) | 12 WRU: 4 + 4, 2 to remove each index entry |
+//! | stale update or delete | 1 cancelled `TransactWriteItems` (the stored item comes back with it) | at most 12 WRU |
+//! | update or delete of an unknown payment | 1 cancelled `TransactWriteItems`, 1 `GetItem` | at most 12 WRU, 1 RRU |
 //! | events, page of *n* | 1 `Query`, consistent, *n* + 1 events | 1 RRU per 4 KB: 1 for up to 2 events, 2 for up to 5, 8 for 20 |
 //! | ping | 1 `DescribeTable` | none (control plane) |
 //!
