@@ -14,9 +14,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use payments_domain::report::Totals;
 use payments_domain::{
     Bounds, IdempotencyKey, OrganisationId, Payment, PaymentAttributesInput, PaymentEvent,
-    PaymentId, Timestamp, Version,
+    PaymentFilter, PaymentId, Timestamp, Version,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -25,7 +26,8 @@ use super::fixtures::{fresh_uuid, instant};
 use crate::repository::{
     refused_change, ChangeError, CreateError, HistoryPage, HistoryRequest, IdempotencyClaim,
     IdempotentCreateError, KeyRetention, ListOrder, Page, PageCursor, PageRequest, PageSize,
-    PaymentRepository, RequestFingerprint, StoreError, StoredVersion, UsedKey,
+    PaymentRepository, PeriodCursor, PeriodPage, PeriodRequest, RequestFingerprint, StoreError,
+    StoredVersion, UsedKey,
 };
 
 const ORGANISATIONS: usize = 2;
@@ -60,6 +62,8 @@ enum Op {
         org: usize,
         payment: usize,
         amount: u8,
+        /// A payment timestamp this many seconds after the clock's start.
+        paid: Option<u8>,
         /// A key and which of two request bodies comes with it.
         key: Option<(usize, u8)>,
     },
@@ -68,6 +72,8 @@ enum Op {
         payment: usize,
         expected: Expected,
         reference: u8,
+        /// A new payment timestamp, which moves the payment between periods.
+        paid: Option<u8>,
     },
     Delete {
         org: Who,
@@ -94,6 +100,19 @@ enum Op {
         size: u64,
         after: Option<u64>,
     },
+    /// A read of a period, by `reported_on`.
+    Period {
+        org: usize,
+        size: usize,
+        /// Start after this payment's position (deleted or not).
+        after: Option<usize>,
+        period: (Option<i64>, Option<i64>),
+    },
+    /// A period's totals.
+    Totals {
+        org: usize,
+        period: (Option<i64>, Option<i64>),
+    },
     LookUpKey {
         org: usize,
         key: usize,
@@ -118,22 +137,40 @@ fn who() -> impl Strategy<Value = Who> {
     ]
 }
 
+/// Bounds in seconds after the clock's start, either end open.
+fn bounds() -> impl Strategy<Value = (Option<i64>, Option<i64>)> {
+    (
+        proptest::option::of(0i64..12),
+        proptest::option::of(0i64..12),
+    )
+}
+
+/// Bounds of instants from [`bounds`].
+fn instants((from, to): (Option<i64>, Option<i64>)) -> Bounds<Timestamp> {
+    Bounds {
+        from: from.map(|seconds| instant(seconds, 0)),
+        to: to.map(|seconds| instant(seconds, 0)),
+    }
+}
+
 fn op() -> impl Strategy<Value = Op> {
     let org = 0..ORGANISATIONS;
     let payment = 0..PAYMENTS;
     prop_oneof![
-        3 => (org.clone(), payment.clone(), 0u8..3, proptest::option::of((0..KEYS, 0u8..2)))
-            .prop_map(|(org, payment, amount, key)| Op::Create { org, payment, amount, key }),
-        5 => (who(), payment.clone(), expected(), 0u8..3)
-            .prop_map(|(org, payment, expected, reference)| Op::Update { org, payment, expected, reference }),
+        3 => (org.clone(), payment.clone(), 0u8..3, proptest::option::of((0..KEYS, 0u8..2)), proptest::option::of(0u8..12))
+            .prop_map(|(org, payment, amount, key, paid)| Op::Create { org, payment, amount, key, paid }),
+        5 => (who(), payment.clone(), expected(), 0u8..3, proptest::option::of(0u8..12))
+            .prop_map(|(org, payment, expected, reference, paid)| Op::Update { org, payment, expected, reference, paid }),
         1 => (who(), payment.clone(), expected())
             .prop_map(|(org, payment, expected)| Op::Delete { org, payment, expected }),
         1 => (who(), payment.clone()).prop_map(|(org, payment)| Op::Get { org, payment }),
-        2 => (org.clone(), 1u64..4, any::<bool>(), proptest::option::of(payment.clone()),
-                (proptest::option::of(0i64..12), proptest::option::of(0i64..12)))
+        2 => (org.clone(), 1u64..4, any::<bool>(), proptest::option::of(payment.clone()), bounds())
             .prop_map(|(org, size, newest_first, after, created)| Op::List { org, size, newest_first, after, created }),
-        3 => (who(), payment, 1u64..4, proptest::option::of(0u64..6))
+        3 => (who(), payment.clone(), 1u64..4, proptest::option::of(0u64..6))
             .prop_map(|(org, payment, size, after)| Op::History { org, payment, size, after }),
+        2 => (org.clone(), 1usize..4, proptest::option::of(payment), bounds())
+            .prop_map(|(org, size, after, period)| Op::Period { org, size, after, period }),
+        1 => (org.clone(), bounds()).prop_map(|(org, period)| Op::Totals { org, period }),
         1 => (org, 0..KEYS).prop_map(|(org, key)| Op::LookUpKey { org, key }),
         1 => (0u8..4).prop_map(|seconds| Op::Wait { seconds }),
     ]
@@ -153,6 +190,8 @@ enum Answer {
     Page(Page),
     History(Option<HistoryPage>),
     Key(Option<UsedKey>),
+    Period(PeriodPage),
+    Totals(Totals),
 }
 
 /// A payment as the model holds it.
@@ -253,6 +292,41 @@ impl Model {
         Page::from_lookahead(page, request.size)
     }
 
+    /// The organisation's live payments, by `(reported_on, id)`.
+    fn by_reported_on(&self, organisation: OrganisationId) -> Vec<&Payment> {
+        let mut live: Vec<&Payment> = self
+            .payments
+            .values()
+            .filter(|r| r.live && r.current.organisation_id == organisation)
+            .map(|r| &r.current)
+            .collect();
+        live.sort_by_key(|p| (p.reported_on(), p.id));
+        live
+    }
+
+    fn list_period(&self, organisation: OrganisationId, request: PeriodRequest) -> PeriodPage {
+        let after = request.after.map(|c| (c.reported_on, c.id));
+        let read = self
+            .by_reported_on(organisation)
+            .into_iter()
+            .filter(|p| request.period.contains(&p.reported_on()))
+            .filter(|p| after.is_none_or(|after| (p.reported_on(), p.id) > after))
+            .take(request.limit() + 1)
+            .cloned()
+            .collect();
+        PeriodPage::from_lookahead(read, &request)
+    }
+
+    fn totals(&self, organisation: OrganisationId, period: Bounds<Timestamp>) -> Totals {
+        let mut totals = Totals::default();
+        for payment in self.by_reported_on(organisation) {
+            if period.contains(&payment.reported_on()) {
+                totals.add(&payment.attributes.money).expect("small sums");
+            }
+        }
+        totals
+    }
+
     fn change(&mut self, expected: Version, event: &PaymentEvent, live: bool) -> Answer {
         let payment = &event.payment;
         let found = self.payments.get(&payment.id).map(|r| StoredVersion {
@@ -338,10 +412,11 @@ impl Names {
     }
 }
 
-fn attributes(amount: u8) -> payments_domain::PaymentAttributes {
+fn attributes(amount: u8, paid: Option<u8>) -> payments_domain::PaymentAttributes {
     PaymentAttributesInput {
         amount: Some(format!("{}.{amount:02}", u16::from(amount) + 1)),
         currency: Some("GBP".into()),
+        payment_timestamp: paid.map(|seconds| instant(i64::from(seconds), 0).to_string()),
         ..Default::default()
     }
     .validate()
@@ -359,7 +434,8 @@ fn read_by_client(
     now: Timestamp,
 ) -> (Version, Payment) {
     let held = model.payments.get(&id).map(|r| r.current.clone());
-    let mut payment = held.unwrap_or_else(|| Payment::create(id, org, attributes(0), now).payment);
+    let mut payment =
+        held.unwrap_or_else(|| Payment::create(id, org, attributes(0, None), now).payment);
     let version = match expected {
         Expected::Current => payment.version,
         Expected::Exactly(number) => Version::new(number),
@@ -391,9 +467,14 @@ async fn agree(store: &dyn PaymentRepository, ops: &[Op]) -> Result<(), TestCase
                 payment,
                 amount,
                 key,
+                paid,
             } => {
-                let created =
-                    Payment::create(names.payments[payment], org(o), attributes(amount), now);
+                let created = Payment::create(
+                    names.payments[payment],
+                    org(o),
+                    attributes(amount, paid),
+                    now,
+                );
                 match key {
                     None => (
                         model.create(&created),
@@ -432,6 +513,7 @@ async fn agree(store: &dyn PaymentRepository, ops: &[Op]) -> Result<(), TestCase
                 payment,
                 expected,
                 reference,
+                paid,
             } => {
                 let (version, read) = read_by_client(
                     &model,
@@ -442,6 +524,8 @@ async fn agree(store: &dyn PaymentRepository, ops: &[Op]) -> Result<(), TestCase
                 );
                 let patch = PaymentAttributesInput {
                     reference: Some(format!("reference {reference}")),
+                    payment_timestamp: paid
+                        .map(|seconds| instant(i64::from(seconds), 0).to_string()),
                     ..Default::default()
                 };
                 let updated = read.update(&patch, now).expect("a valid patch");
@@ -488,10 +572,7 @@ async fn agree(store: &dyn PaymentRepository, ops: &[Op]) -> Result<(), TestCase
                 created: (from, to),
             } => {
                 let request = PageRequest {
-                    created: Bounds {
-                        from: from.map(|seconds| instant(seconds, 0)),
-                        to: to.map(|seconds| instant(seconds, 0)),
-                    },
+                    created: instants((from, to)),
                     size: PageSize::new(size).expect("size"),
                     after: after.and_then(|index| {
                         model
@@ -513,6 +594,42 @@ async fn agree(store: &dyn PaymentRepository, ops: &[Op]) -> Result<(), TestCase
                             .await
                             .map_err(|e| failed("a list", &e))?,
                     ),
+                )
+            }
+            Op::Period {
+                org: o,
+                size,
+                after,
+                period,
+            } => {
+                let request = PeriodRequest {
+                    period: instants(period),
+                    after: after.and_then(|index| {
+                        model
+                            .payments
+                            .get(&names.payments[index])
+                            .map(|r| PeriodCursor::after(&r.current))
+                    }),
+                    size,
+                };
+                (
+                    Answer::Period(model.list_period(org(o), request)),
+                    Answer::Period(
+                        store
+                            .list_period(org(o), request)
+                            .await
+                            .map_err(|e| failed("a period read", &e))?,
+                    ),
+                )
+            }
+            Op::Totals { org: o, period } => {
+                let totals = store
+                    .totals(org(o), instants(period), &PaymentFilter::default())
+                    .await
+                    .map_err(|e| TestCaseError::fail(format!("the store failed totals: {e:?}")))?;
+                (
+                    Answer::Totals(model.totals(org(o), instants(period))),
+                    Answer::Totals(totals),
                 )
             }
             Op::History {
