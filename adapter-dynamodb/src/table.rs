@@ -265,18 +265,8 @@ fn create_request(
             .build()
             .map_err(build)
     };
-    let listing_index = GlobalSecondaryIndex::builder()
-        .index_name(keys::GSI1)
-        .key_schema(key(keys::GSI1PK, KeyType::Hash)?)
-        .key_schema(key(keys::GSI1SK, KeyType::Range)?)
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
-        .build()
-        .map_err(build)?;
-    let period_index = period_index(table_name)?;
+    let listing_index = organisation_index(table_name, keys::GSI1, keys::GSI1SK)?;
+    let period_index = organisation_index(table_name, keys::GSI2, keys::GSI2SK)?;
     Ok(client
         .create_table()
         .table_name(table_name)
@@ -387,9 +377,14 @@ fn check_design(table: &TableDescription) -> Result<bool, String> {
     Ok(true)
 }
 
-/// The period index: an organisation's live payments by `(reported_on,
-/// id)`, every attribute projected.
-fn period_index(table_name: &str) -> Result<GlobalSecondaryIndex, TableSetupError> {
+/// An index of an organisation's live payments (partition `GSI1PK`)
+/// ordered by `sort_key`, every attribute projected: the listing index
+/// (`GSI1`, by creation) or the period index (`GSI2`, by `reported_on`).
+fn organisation_index(
+    table_name: &str,
+    index_name: &str,
+    sort_key: &str,
+) -> Result<GlobalSecondaryIndex, TableSetupError> {
     let build = |error| request_failed("CreateTable", table_name, error);
     let key = |name: &str, kind| {
         KeySchemaElement::builder()
@@ -399,9 +394,9 @@ fn period_index(table_name: &str) -> Result<GlobalSecondaryIndex, TableSetupErro
             .map_err(build)
     };
     GlobalSecondaryIndex::builder()
-        .index_name(keys::GSI2)
+        .index_name(index_name)
         .key_schema(key(keys::GSI1PK, KeyType::Hash)?)
-        .key_schema(key(keys::GSI2SK, KeyType::Range)?)
+        .key_schema(key(sort_key, KeyType::Range)?)
         .projection(
             Projection::builder()
                 .projection_type(ProjectionType::All)
@@ -420,7 +415,7 @@ async fn add_period_index(
     table_name: &str,
 ) -> Result<(), TableSetupError> {
     let failed = |error| request_failed("UpdateTable", table_name, error);
-    let index = period_index(table_name)?;
+    let index = organisation_index(table_name, keys::GSI2, keys::GSI2SK)?;
     let listing_capacity = table
         .global_secondary_indexes()
         .iter()

@@ -449,14 +449,8 @@ impl PaymentRepository for PostgresRepository {
         {
             rows = rows.bind(bound.as_datetime());
         }
-        let payments = rows
-            .fetch_all(&self.pool)
-            .await
-            .map_err(store_error)?
-            .into_iter()
-            .map(PaymentRow::into_payment)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_lookahead(payments, request.size))
+        let rows = rows.fetch_all(&self.pool).await.map_err(store_error)?;
+        Ok(Page::from_lookahead(into_payments(rows)?, request.size))
     }
 
     async fn list_period(
@@ -465,7 +459,7 @@ impl PaymentRepository for PostgresRepository {
         request: PeriodRequest,
     ) -> Result<PeriodPage, StoreError> {
         let after = request.after;
-        let payments = sqlx::query_as::<_, PaymentRow>(PERIOD_READ)
+        let rows = sqlx::query_as::<_, PaymentRow>(PERIOD_READ)
             .bind(organisation.as_uuid())
             .bind(limit(request.limit() + 1))
             .bind(request.period.from.map(|at| at.as_datetime()))
@@ -474,11 +468,8 @@ impl PaymentRepository for PostgresRepository {
             .bind(after.map_or(uuid::Uuid::nil(), |cursor| *cursor.id.as_uuid()))
             .fetch_all(&self.pool)
             .await
-            .map_err(store_error)?
-            .into_iter()
-            .map(PaymentRow::into_payment)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(PeriodPage::from_lookahead(payments, &request))
+            .map_err(store_error)?;
+        Ok(PeriodPage::from_lookahead(into_payments(rows)?, &request))
     }
 
     async fn totals(
@@ -645,6 +636,11 @@ impl Equalities {
         }
         sql
     }
+}
+
+/// The payments of rows read, or the first that cannot be read.
+fn into_payments(rows: Vec<PaymentRow>) -> Result<Vec<Payment>, StoreError> {
+    rows.into_iter().map(PaymentRow::into_payment).collect()
 }
 
 /// A row count as PostgreSQL's `LIMIT`.
