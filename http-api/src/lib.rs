@@ -100,32 +100,47 @@ pub use usage_plan::{
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// What every handler needs: the use cases and the API keys; and what the
-/// Router limits, if anything.
+/// Router limits, if anything. One `Arc`: the Router clones the state for
+/// every request (with the handler that holds it), and one reference count
+/// is cheaper to move than one per part.
 #[derive(Clone)]
-pub struct ApiState {
+pub struct ApiState(Arc<StateParts>);
+
+/// The parts of [`ApiState`], private to this crate (the type is public
+/// only because `ApiState` dereferences to it).
+#[derive(Clone)]
+pub struct StateParts {
     service: PaymentService,
     keys: Arc<ApiKeys>,
     currency_aliases: Arc<CurrencyAliases>,
     usage_limits: Option<Arc<usage_plan::Limits>>,
 }
 
+impl std::ops::Deref for ApiState {
+    type Target = StateParts;
+
+    fn deref(&self) -> &StateParts {
+        &self.0
+    }
+}
+
 impl ApiState {
     /// State over a service and the known API keys, with no currency
     /// aliases.
     pub fn new(service: PaymentService, keys: ApiKeys) -> Self {
-        Self {
+        Self(Arc::new(StateParts {
             service,
             keys: Arc::new(keys),
             currency_aliases: Arc::new(CurrencyAliases::new()),
             usage_limits: None,
-        }
+        }))
     }
 
     /// The same state, accepting `aliases` for currencies on the recorder
     /// route (`POST /payments`).
     #[must_use]
     pub fn with_currency_aliases(mut self, aliases: CurrencyAliases) -> Self {
-        self.currency_aliases = Arc::new(aliases);
+        Arc::make_mut(&mut self.0).currency_aliases = Arc::new(aliases);
         self
     }
 
@@ -139,7 +154,8 @@ impl ApiState {
     /// the Router is exactly as without this call: no layer, no fields.
     #[must_use]
     pub fn with_usage_plans(mut self, plans: UsagePlans) -> Self {
-        self.usage_limits = usage_plan::Limits::new(plans, &self.keys).map(Arc::new);
+        let limits = usage_plan::Limits::new(plans, &self.keys).map(Arc::new);
+        Arc::make_mut(&mut self.0).usage_limits = limits;
         self
     }
 }
