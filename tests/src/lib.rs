@@ -3,6 +3,8 @@
 //!
 //! - [`http_table`]: the table of HTTP requests and expected responses that
 //!   every front end and every store must answer the same way;
+//! - [`client_suite`]: what `payments-client` must do against any
+//!   deployment of the API (serve over TCP, the Lambda function);
 //! - [`concurrency`]: many writers racing through the API on one payment
 //!   and one idempotency key, with exactly one winner;
 //! - [`lambda_events`]: requests fed to the Lambda function as the event
@@ -14,6 +16,7 @@
 //!   re-exported for the suites here and the front ends' tests. Adapters'
 //!   tests use that crate directly, without the HTTP API.
 
+pub mod client_suite;
 pub mod concurrency;
 pub mod http_table;
 pub mod lambda_events;

@@ -90,7 +90,8 @@ impl States {
     async fn set_up(&self, state: &str) -> anyhow::Result<()> {
         if state.is_empty() {
             // An interaction without a state: nothing to set up.
-        } else if let Some(key) = state.strip_prefix("a payment was recorded with idempotency key ") {
+        } else if let Some(key) = state.strip_prefix("a payment was recorded with idempotency key ")
+        {
             let idempotency = IdempotencyRequest {
                 key: IdempotencyKey::parse(key).map_err(anyhow::Error::msg)?,
                 fingerprint: request_fingerprint("/payments", &gym_body()),
