@@ -39,18 +39,23 @@
 //!
 //! # Retries
 //!
-//! A 429 or 503, and a request that never reached the server (connection
-//! refused or reset), are tried again after the server's `Retry-After`
-//! when it sent one, else after a backoff that doubles from
-//! [`RetryPolicy::first_delay`] up to [`RetryPolicy::max_delay`], each
-//! delay jittered by up to a half so that clients do not retry in step;
-//! at most [`RetryPolicy::attempts`] attempts, and never past the call's
-//! [`RetryPolicy::deadline`]. A 4xx other than 429 is never retried: the
-//! same request would get the same answer. A create is safe to retry
-//! because it carries an `Idempotency-Key`, generated once per call (or
+//! A 429 or 503, and a request that could not connect, are tried again
+//! after the server's `Retry-After` when it sent one, else after a backoff
+//! that doubles from [`RetryPolicy::first_delay`] up to
+//! [`RetryPolicy::max_delay`], each delay jittered by up to a half so that
+//! clients do not retry in step; at most [`RetryPolicy::attempts`]
+//! attempts, and never past the call's [`RetryPolicy::deadline`]. A 4xx
+//! other than 429 is never retried: the same request would get the same
+//! answer. Nor is a request that connected and then lost its answer (a
+//! reset, an attempt's timeout): the server may have acted on it, so the
+//! caller decides.
+//!
+//! Every create carries an `Idempotency-Key`, generated once per call (or
 //! given with [`Client::record_with_key`] and
-//! [`Client::create_payment_with_key`]) and sent with every attempt: the
-//! server replays the first answer instead of creating twice.
+//! [`Client::create_payment_with_key`]) and sent with each of its
+//! attempts, so a retried create is replayed by the server, never made
+//! twice; a caller who lost an answer sends the create again with the
+//! same key to learn what happened.
 //!
 //! # Links
 //!
