@@ -14,6 +14,7 @@ use http::{HeaderMap, StatusCode};
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::error::Category;
 
+use crate::objects_only::ObjectsOnly;
 use crate::problem::{FieldProblem, Problem};
 
 /// The body bytes, or the problem with getting them: 413 past the limit,
@@ -69,7 +70,8 @@ fn is_json(headers: &HeaderMap) -> bool {
 ///
 /// # Errors
 /// 400 for no body or malformed JSON, 415 for a non-JSON content type, 422
-/// (with a pointer) when the JSON does not fit `T`.
+/// (with a pointer) when the JSON does not fit `T`, an array where an
+/// object belongs included ([`ObjectsOnly`]).
 pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::bad_request(
@@ -81,17 +83,18 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T,
     }
     check_document(body)?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let pointer = pointer(error.path());
-        let inner = error.into_inner();
-        match inner.classify() {
-            Category::Data => Problem::validation(vec![FieldProblem {
-                pointer,
-                detail: message(&inner),
-            }]),
-            Category::Syntax | Category::Eof | Category::Io => malformed(&inner),
-        }
-    })?;
+    let value =
+        serde_path_to_error::deserialize(ObjectsOnly(&mut deserializer)).map_err(|error| {
+            let pointer = pointer(error.path());
+            let inner = error.into_inner();
+            match inner.classify() {
+                Category::Data => Problem::validation(vec![FieldProblem {
+                    pointer,
+                    detail: message(&inner),
+                }]),
+                Category::Syntax | Category::Eof | Category::Io => malformed(&inner),
+            }
+        })?;
     deserializer.end().map_err(|error| malformed(&error))?;
     Ok(value)
 }

@@ -72,6 +72,7 @@ mod filters;
 mod form3;
 mod idempotency;
 mod keys;
+mod objects_only;
 mod operations;
 mod pagination;
 mod path_id;

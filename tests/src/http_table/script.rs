@@ -220,6 +220,27 @@ fn form3_refusals() -> Vec<Step> {
             &json!([sample_as(ID)]),
         )
         .invalid("", "must be a JSON object"),
+        Step::post(
+            "data as an array is 422 at /data, not read by position",
+            "/v1/payments",
+            &json!({ "data": [ID, "Payment", 0] }),
+        )
+        .invalid("/data", "expected a JSON object"),
+        refused(
+            "a party as an array is 422 at its pointer",
+            "/data/attributes/debtor_party",
+            json!(["EJ Brown Black", "GB29XABC10161234567801"]),
+        )
+        .invalid("/data/attributes/debtor_party", "expected a JSON object"),
+        refused(
+            "a sender charge as an array is 422 at its pointer",
+            "/data/attributes/charges_information/sender_charges/0",
+            json!(["5.00", "GBP"]),
+        )
+        .invalid(
+            "/data/attributes/charges_information/sender_charges/0",
+            "expected a JSON object",
+        ),
         refused(
             "a currency that is not ISO 4217 is 422 at its pointer",
             "/data/attributes/currency",
