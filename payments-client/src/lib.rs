@@ -40,7 +40,9 @@
 //! # Retries
 //!
 //! A 429 or 503, and a request that could not connect, are tried again
-//! after the server's `Retry-After` when it sent one, else after a backoff
+//! after the server's `Retry-After` when it sent one (if the deadline
+//! leaves time to wait it out; otherwise the call ends there with
+//! [`Error::DeadlineExceeded`]), else after a backoff
 //! that doubles from [`RetryPolicy::first_delay`] up to
 //! [`RetryPolicy::max_delay`], each delay jittered by up to a half so that
 //! clients do not retry in step; at most [`RetryPolicy::attempts`]
@@ -97,7 +99,8 @@ pub struct RetryPolicy {
     pub attempts: u32,
     /// The backoff's first delay, when the server names none.
     pub first_delay: Duration,
-    /// The longest delay between attempts, also one the server asks for.
+    /// The longest delay of the client's own backoff. A `Retry-After`
+    /// is waited out as given, if the deadline leaves time for it.
     pub max_delay: Duration,
     /// The longest a call takes, retries and waits included.
     pub deadline: Duration,
@@ -557,9 +560,9 @@ impl Client {
             if attempt >= self.retry.attempts || !retryable(&error) {
                 return Err(error);
             }
-            let wait = retry_after
-                .unwrap_or_else(|| jittered(delay))
-                .min(self.retry.max_delay);
+            // The server's wait is kept as it is (waiting less would only
+            // be refused again); the deadline bounds it.
+            let wait = retry_after.unwrap_or_else(|| jittered(delay).min(self.retry.max_delay));
             if Instant::now() + wait >= deadline {
                 return Err(Error::DeadlineExceeded {
                     deadline: self.retry.deadline,
