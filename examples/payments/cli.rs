@@ -86,6 +86,10 @@ pub struct ServeArgs {
     pub http: crate::http_args::HttpArgs,
     #[command(flatten)]
     pub usage_plan: Box<UsagePlanArgs>,
+    /// Serve `GET /metrics` on this address of its own instead of the API's
+    /// (a port the load balancer does not expose).
+    #[arg(long, env = "PAYMENTS_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Args)]

@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use clap::Parser as _;
 use http_api::{router, ApiState};
-use payments_examples::{currency, idempotency, keys, store};
+use payments_examples::{currency, idempotency, keys, metrics, store};
 use payments_ports::PaymentService;
 
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -126,6 +126,8 @@ fn init_logging(target: LogTarget) -> LogGuard {
 const LOG_DROP_REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // First, so the store's and the API's first calls are counted.
+    let metrics_handle = metrics::install()?;
     if args.migrate {
         store::migrate(args.store.store).await?;
     }
@@ -157,8 +159,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = ApiState::new(service, keys)
         .with_currency_aliases(aliases)
         .with_usage_plans(usage_plans);
-    let app = router(state);
     let config = args.http.config(payments_examples::TRANSPORT_BODY_LIMIT);
+    let metrics = metrics::route(metrics_handle);
+    let app = match args.metrics_listen {
+        None => router(state).merge(metrics),
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on {address} for metrics"))?;
+            tracing::info!(address = %listener.local_addr()?, "metrics listening");
+            let config = config.clone();
+            tokio::spawn(async move {
+                if let Err(error) =
+                    http_hyper::serve(metrics, listener, http_hyper::shutdown_signal(), &config)
+                        .await
+                {
+                    tracing::error!(error = %error, "the metrics listener stopped");
+                }
+            });
+            router(state)
+        }
+    };
     http_hyper::serve(app, listener, http_hyper::shutdown_signal(), &config).await?;
     tracing::info!("stopped");
     Ok(())

@@ -5,6 +5,7 @@
 pub mod currency;
 pub mod idempotency;
 pub mod keys;
+pub mod metrics;
 pub mod store;
 pub mod usage_plan;
 

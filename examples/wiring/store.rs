@@ -8,7 +8,7 @@ use adapter_dynamodb::{DynamoConfig, DynamoRepository};
 use adapter_memory::MemoryRepository;
 use adapter_postgres::{PostgresConfig, PostgresRepository};
 use anyhow::Context as _;
-use payments_ports::PaymentRepository;
+use payments_ports::{MeteredRepository, PaymentRepository};
 
 /// Where payments are kept (`PAYMENTS_STORE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -31,17 +31,47 @@ impl fmt::Display for StoreKind {
     }
 }
 
-/// Opens the store.
+/// Opens the store, with its calls measured ([`MeteredRepository`]) and,
+/// for PostgreSQL, its pool's connections in a gauge.
 ///
 /// # Errors
 /// When its configuration is invalid or it cannot be reached at all.
 pub async fn open(kind: StoreKind) -> anyhow::Result<Arc<dyn PaymentRepository>> {
-    match kind {
-        StoreKind::Memory => Ok(Arc::new(MemoryRepository::new())),
-        StoreKind::Postgres => Ok(Arc::new(postgres()?)),
-        StoreKind::Dynamodb => Ok(Arc::new(dynamodb().await)),
-    }
+    Ok(match kind {
+        StoreKind::Memory => Arc::new(MeteredRepository::new(MemoryRepository::new(), "memory")),
+        StoreKind::Postgres => {
+            let repository = postgres()?;
+            watch_pool(repository.pool().clone());
+            Arc::new(MeteredRepository::new(repository, "postgres"))
+        }
+        StoreKind::Dynamodb => Arc::new(MeteredRepository::new(dynamodb().await, "dynamodb")),
+    })
 }
+
+/// The PostgreSQL pool's connections by state (`in_use`, `idle`) and its
+/// ceiling, read every second. (sqlx does not say how many callers wait
+/// for a connection; a pool in use up to its ceiling is the sign.)
+fn watch_pool(pool: sqlx::PgPool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            let (size, idle) = (
+                pool.size(),
+                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            );
+            let gauge = |state: &'static str, value: u32| {
+                metrics::gauge!(POOL_CONNECTIONS, "state" => state).set(f64::from(value));
+            };
+            gauge("in_use", size.saturating_sub(idle));
+            gauge("idle", idle);
+            gauge("max", pool.options().get_max_connections());
+        }
+    });
+}
+
+/// The PostgreSQL pool gauge.
+pub const POOL_CONNECTIONS: &str = "payments_db_pool_connections";
 
 /// The DynamoDB store from the environment; the SDK client is built here,
 /// once per process. Credentials come from the standard AWS chain.

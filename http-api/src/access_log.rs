@@ -90,13 +90,16 @@ where
 }
 
 /// Writes the access line of one request: its id, method, route (or
-/// `unmatched`), status and how long the API took since `started`.
+/// `unmatched`), status and how long the API took since `started`; and
+/// counts it in the request metrics.
 pub fn record(request_id: &str, method: &Method, response: &Response, started: Instant) {
     let route = response
         .extensions()
         .get::<Route>()
         .map_or("unmatched", |route| route.0.as_str());
-    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let elapsed = started.elapsed();
+    let latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+    count(route, method, response.status(), elapsed);
     tracing::info!(
         target: "payments::access",
         request_id,
@@ -106,4 +109,32 @@ pub fn record(request_id: &str, method: &Method, response: &Response, started: I
         latency_us,
         "request"
     );
+}
+
+/// The requests counter: by route template, method and status.
+pub const REQUESTS: &str = "payments_http_requests_total";
+/// The latency histogram: by route template and method, in seconds.
+pub const DURATION: &str = "payments_http_request_duration_seconds";
+
+/// Counts one answered request in the `metrics` facade (a no-op until a
+/// recorder is installed, as the server binary does). Labels are bounded:
+/// the route is a template of the Router (or `unmatched`), the method one
+/// of HTTP's (any other is `other`), the status a number; never an id, a
+/// key or an organisation.
+fn count(route: &str, method: &Method, status: http::StatusCode, elapsed: std::time::Duration) {
+    let method = match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::PUT => "PUT",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
+    let route = route.to_owned();
+    metrics::counter!(REQUESTS, "route" => route.clone(), "method" => method, "status" => status.as_str().to_owned())
+        .increment(1);
+    metrics::histogram!(DURATION, "route" => route, "method" => method)
+        .record(elapsed.as_secs_f64());
 }

@@ -70,6 +70,25 @@ impl Activity {
     }
 }
 
+/// The gauge of open connections: the server's connection slots in use.
+pub const CONNECTIONS_OPEN: &str = "payments_http_connections_open";
+
+/// One open connection in [`CONNECTIONS_OPEN`], until dropped.
+struct OpenConnection;
+
+impl OpenConnection {
+    fn count() -> Self {
+        metrics::gauge!(CONNECTIONS_OPEN).increment(1.0);
+        Self
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        metrics::gauge!(CONNECTIONS_OPEN).decrement(1.0);
+    }
+}
+
 /// One request in flight; it stops counting when its response body has
 /// been written (or dropped).
 struct InFlight(Arc<Activity>);
@@ -120,6 +139,7 @@ pub(crate) async fn serve_connection<S, B>(
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
+    let _open = OpenConnection::count();
     let activity = Arc::new(Activity::new());
     let service = {
         let activity = Arc::clone(&activity);

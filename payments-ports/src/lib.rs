@@ -38,12 +38,14 @@
 //! adapter must pass, and [`storage_contract_tests!`] runs it.
 
 pub mod clock;
+pub mod metered;
 pub mod repository;
 pub mod service;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
 pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
+pub use metered::MeteredRepository;
 pub use repository::{
     error_chain, read_totals, refused_change, ChangeError, CreateError, DriverError, HistoryPage,
     HistoryRequest, IdempotencyClaim, IdempotentCreateError, KeyRetention, ListOrder, Page,

@@ -91,6 +91,10 @@ impl UsagePlans {
     }
 }
 
+/// The refusals counter: by scope (`key`, or `address` for requests
+/// without a known key) and the limit that refused (the policy's name).
+pub const REFUSALS: &str = "payments_rate_limited_total";
+
 /// Middleware: counts the request against its plan, then serves it with
 /// the ratelimit fields or answers 429 in its place.
 pub(crate) async fn middleware(
@@ -106,6 +110,12 @@ pub(crate) async fn middleware(
             response
         }
         Decision::Refused(refusal) => {
+            let scope = if refusal.organisation.is_some() {
+                "key"
+            } else {
+                "address"
+            };
+            metrics::counter!(REFUSALS, "scope" => scope, "policy" => refusal.policy).increment(1);
             tracing::info!(
                 target: "payments::usage_plan",
                 request_id = request_id::current().unwrap_or_default(),
