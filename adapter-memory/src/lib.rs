@@ -183,16 +183,18 @@ impl State {
         Ok(())
     }
 
-    /// Moves a payment in the period index from where `before` put it to
-    /// where `after` puts it (`None`: out of it, deleted).
-    fn move_reported(&mut self, before: &Payment, after: Option<&Payment>) {
-        let index = self
-            .by_reported_on
-            .entry(before.organisation_id)
-            .or_default();
-        index.remove(&(before.reported_on(), before.id));
+    /// Moves a payment of `organisation` in the period index from
+    /// `before` to `after` (`None`: out of it, deleted).
+    fn move_reported(
+        &mut self,
+        organisation: OrganisationId,
+        before: ListingKey,
+        after: Option<ListingKey>,
+    ) {
+        let index = self.by_reported_on.entry(organisation).or_default();
+        index.remove(&before);
         if let Some(after) = after {
-            index.insert((after.reported_on(), after.id));
+            index.insert(after);
         }
     }
 
@@ -387,8 +389,10 @@ impl PaymentRepository for MemoryRepository {
 
     async fn update(&self, expected: Version, updated: &PaymentEvent) -> Result<(), ChangeError> {
         let mut state = self.write();
-        let stored = state.current(expected, updated)?.clone();
-        state.move_reported(&stored, Some(&updated.payment));
+        let stored = state.current(expected, updated)?;
+        let (organisation, before) = (stored.organisation_id, (stored.reported_on(), stored.id));
+        let after = (updated.payment.reported_on(), updated.payment.id);
+        state.move_reported(organisation, before, Some(after));
         state.records.insert(
             updated.payment.id,
             Record::Live(Box::new(updated.payment.clone())),
@@ -399,13 +403,14 @@ impl PaymentRepository for MemoryRepository {
 
     async fn delete(&self, expected: Version, deleted: &PaymentEvent) -> Result<(), ChangeError> {
         let mut state = self.write();
-        let stored = state.current(expected, deleted)?.clone();
+        let stored = state.current(expected, deleted)?;
         let key = (stored.created_on, stored.id);
+        let reported = (stored.reported_on(), stored.id);
         let organisation = stored.organisation_id;
         if let Some(index) = state.by_organisation.get_mut(&organisation) {
             index.remove(&key);
         }
-        state.move_reported(&stored, None);
+        state.move_reported(organisation, reported, None);
         state.records.insert(
             deleted.payment.id,
             Record::Deleted(organisation, deleted.payment.version),
