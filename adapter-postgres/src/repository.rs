@@ -28,9 +28,15 @@ use crate::rows::{stored_version, version_number, write_attributes, EventRow, Ke
 /// The schema, from `migrations/`, compiled into the binary.
 static MIGRATOR: Migrator = sqlx::migrate!();
 
+/// The columns [`PaymentRow`] reads, as a literal for `concat!`.
+macro_rules! payment_columns {
+    () => {
+        "id, organisation_id, version, created_on, modified_on, attributes, attributes_format"
+    };
+}
+
 /// The columns [`PaymentRow`] reads.
-pub(crate) const PAYMENT_COLUMNS: &str =
-    "id, organisation_id, version, created_on, modified_on, attributes, attributes_format";
+pub(crate) const PAYMENT_COLUMNS: &str = payment_columns!();
 
 /// A payment and its creation event, in one statement: PostgreSQL runs a
 /// statement atomically, so there is never one without the other, and the
@@ -121,15 +127,18 @@ const HISTORY_PAGE: &str = "
 /// `reported_on` in [`$3`, `$4`) (NULL: open), after the cursor
 /// (`$5`, `$6`; the start of time and the nil id for the first read), in
 /// `(reported_on, id)` order: a range scan of `payments_live_by_reported_on`.
-const PERIOD_READ: &str = "
-    SELECT id, organisation_id, version, created_on, modified_on, attributes, attributes_format
+const PERIOD_READ: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    "
     FROM payments
     WHERE organisation_id = $1 AND deleted_on IS NULL
       AND reported_on >= COALESCE($3, '-infinity'::TIMESTAMPTZ)
       AND reported_on < COALESCE($4, 'infinity'::TIMESTAMPTZ)
       AND (reported_on, id) > (COALESCE($5, '-infinity'::TIMESTAMPTZ), $6)
     ORDER BY reported_on, id
-    LIMIT $2";
+    LIMIT $2"
+);
 
 /// The totals of a period (`$2`, `$3`, as [`PERIOD_READ`]), per currency,
 /// added up by the server from `payments_live_by_reported_on` alone (it
