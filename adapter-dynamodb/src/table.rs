@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{BuildError, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
@@ -251,22 +251,10 @@ fn create_request(
     table_name: &str,
 ) -> Result<CreateTableFluentBuilder, TableSetupError> {
     let build = |error| request_failed("CreateTable", table_name, error);
-    let string_attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .map_err(build)
-    };
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .map_err(build)
-    };
-    let listing_index = organisation_index(table_name, keys::GSI1, keys::GSI1SK)?;
-    let period_index = organisation_index(table_name, keys::GSI2, keys::GSI2SK)?;
+    let string_attribute = |name: &str| key_attribute(name).map_err(build);
+    let key = |name: &str, kind| key_element(name, kind).map_err(build);
+    let listing_index = organisation_index(keys::GSI1, keys::GSI1SK).map_err(build)?;
+    let period_index = organisation_index(keys::GSI2, keys::GSI2SK).map_err(build)?;
     Ok(client
         .create_table()
         .table_name(table_name)
@@ -377,33 +365,39 @@ fn check_design(table: &TableDescription) -> Result<bool, String> {
     Ok(true)
 }
 
+/// A string attribute of a key.
+fn key_attribute(name: &str) -> Result<AttributeDefinition, BuildError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+}
+
+/// One element of a key schema.
+fn key_element(name: &str, kind: KeyType) -> Result<KeySchemaElement, BuildError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+}
+
 /// An index of an organisation's live payments (partition `GSI1PK`)
 /// ordered by `sort_key`, every attribute projected: the listing index
 /// (`GSI1`, by creation) or the period index (`GSI2`, by `reported_on`).
 fn organisation_index(
-    table_name: &str,
     index_name: &str,
     sort_key: &str,
-) -> Result<GlobalSecondaryIndex, TableSetupError> {
-    let build = |error| request_failed("CreateTable", table_name, error);
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .map_err(build)
-    };
+) -> Result<GlobalSecondaryIndex, BuildError> {
     GlobalSecondaryIndex::builder()
         .index_name(index_name)
-        .key_schema(key(keys::GSI1PK, KeyType::Hash)?)
-        .key_schema(key(sort_key, KeyType::Range)?)
+        .key_schema(key_element(keys::GSI1PK, KeyType::Hash)?)
+        .key_schema(key_element(sort_key, KeyType::Range)?)
         .projection(
             Projection::builder()
                 .projection_type(ProjectionType::All)
                 .build(),
         )
         .build()
-        .map_err(build)
 }
 
 /// Adds the period index to a table made before it existed. A table with
@@ -415,7 +409,7 @@ async fn add_period_index(
     table_name: &str,
 ) -> Result<(), TableSetupError> {
     let failed = |error| request_failed("UpdateTable", table_name, error);
-    let index = organisation_index(table_name, keys::GSI2, keys::GSI2SK)?;
+    let index = organisation_index(keys::GSI2, keys::GSI2SK).map_err(failed)?;
     let listing_capacity = table
         .global_secondary_indexes()
         .iter()
@@ -440,13 +434,7 @@ async fn add_period_index(
                 .map_err(failed)?,
         );
     }
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .map_err(failed)
-    };
+    let attribute = |name: &str| key_attribute(name).map_err(failed);
     let update = client
         .update_table()
         .table_name(table_name)
