@@ -153,6 +153,14 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// Whether `filter[organisation_id]` names an organisation other than
+    /// `caller`'s: then nothing matches, and whether that organisation
+    /// exists is not the caller's business.
+    pub fn names_another_organisation(&self, caller: OrganisationId) -> bool {
+        self.organisation
+            .is_some_and(|organisation| organisation != caller)
+    }
+
     /// Takes `name=value` if `name` is a filter of the route that uses
     /// `names`; `Ok(false)` if it is not a filter parameter at all.
     ///

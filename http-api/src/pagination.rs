@@ -188,8 +188,7 @@ pub async fn fetch(
     let query = list_query(query, names)?;
     if query
         .filters
-        .organisation
-        .is_some_and(|organisation| organisation != caller.organisation_id)
+        .names_another_organisation(caller.organisation_id)
     {
         return Ok((query, Page::empty()));
     }

@@ -169,13 +169,11 @@ pub async fn payments(
 ) -> Result<Response, Problem> {
     let query = report_query(query.as_deref())?;
     let period = period(query.from, query.to).map_err(Problem::bad_request)?;
-    let other_organisation = query
+    let totals = if query
         .filters
-        .organisation
-        .is_some_and(|organisation| organisation != caller.organisation_id);
-    let totals = if other_organisation {
-        // Like a listing: another organisation's payments are nobody's
-        // business here, not even whether there are any.
+        .names_another_organisation(caller.organisation_id)
+    {
+        // Like a listing: no totals, not even whether there are any.
         Totals::default()
     } else {
         state
