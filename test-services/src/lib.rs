@@ -7,6 +7,8 @@
 //!   `.dynamodb-local` with npm and started once per test process;
 //! - [`secrets_manager`]: moto's Secrets Manager, for the Lambda
 //!   bootstrap's key loading;
+//! - [`schemathesis`]: the OpenAPI fuzzer, installed into the project's
+//!   `.venv`;
 //! - [`stand_in`]: plain HTTP/1.1 for stand-ins of services that cannot
 //!   show a fault on demand;
 //! - [`log_capture`]: log output kept in memory.
@@ -19,5 +21,6 @@ mod background;
 pub mod dynamodb;
 pub mod log_capture;
 pub mod postgres;
+pub mod schemathesis;
 pub mod secrets_manager;
 pub mod stand_in;
