@@ -29,7 +29,14 @@ const SEED: &str = "1";
 /// every exchange to `har`; whether it passed, and what it printed.
 fn schemathesis_run(base: &str, phases: &str, har: &Path) -> (bool, String) {
     let hooks = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    // schemathesis keeps a cache of failures it found (`.schemathesis/`)
+    // where it runs and replays them next time: out of the source tree,
+    // and gone with each run, so every run is the seed's alone.
+    let scratch = har.with_extension("d");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
     let output = Command::new(schemathesis::program())
+        .current_dir(&scratch)
         .arg("run")
         .arg(format!("{base}/openapi.json"))
         .args(["--checks", "all"])
