@@ -73,6 +73,35 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// (with a pointer) when the JSON does not fit `T`, an array where an
 /// object belongs included ([`ObjectsOnly`]).
 pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, Problem> {
+    parse(headers, body, Nulls::Allowed)
+}
+
+/// [`json`] for a body in which `null` means nothing the API could do
+/// (the Form3 documents: a create has no use for it and an update cannot
+/// remove a member), so each one is refused, rather than read as if the
+/// member were left out, which would surprise the client.
+///
+/// # Errors
+/// As [`json`]; and 422 with the pointer of every `null` in the document.
+pub fn json_without_nulls<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, Problem> {
+    parse(headers, body, Nulls::Refused)
+}
+
+/// Whether a body may hold `null`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nulls {
+    Allowed,
+    Refused,
+}
+
+fn parse<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+    nulls: Nulls,
+) -> Result<T, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::bad_request(
             "the request has no body; send a JSON document",
@@ -81,7 +110,7 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T,
     if !is_json(headers) {
         return Err(Problem::unsupported_media_type());
     }
-    check_document(body)?;
+    check_document(body, nulls)?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value =
         serde_path_to_error::deserialize(ObjectsOnly(&mut deserializer)).map_err(|error| {
@@ -106,13 +135,16 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T,
 /// own), a 422 at the first repeat; and that it is an object, a 422 at the
 /// root (serde reads a struct from an array too, by position, so
 /// `["2024-08-01T12:34:56Z", "Gym", "USD", 500]` would be recorded as if
-/// its members had been named).
-fn check_document(body: &[u8]) -> Result<(), Problem> {
+/// its members had been named); and, where `nulls` refuses them, where
+/// each `null` is.
+fn check_document(body: &[u8], nulls: Nulls) -> Result<(), Problem> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let mut repeated = None;
+    let mut found_nulls = Vec::new();
     Walk {
         at: String::new(),
         repeated: &mut repeated,
+        nulls: &mut found_nulls,
     }
     .deserialize(&mut deserializer)
     .and_then(|()| deserializer.end())
@@ -129,14 +161,25 @@ fn check_document(body: &[u8]) -> Result<(), Problem> {
             "must be a JSON object",
         )]));
     }
+    if nulls == Nulls::Refused && !found_nulls.is_empty() {
+        return Err(Problem::validation(
+            found_nulls
+                .into_iter()
+                .map(|at| {
+                    FieldProblem::new(at, "must not be null: send a value or leave the member out")
+                })
+                .collect(),
+        ));
+    }
     Ok(())
 }
 
 /// One value of the document at pointer `at`; remembers the first member
-/// named twice in an object.
+/// named twice in an object, and where every `null` is.
 struct Walk<'a> {
     at: String,
     repeated: &'a mut Option<String>,
+    nulls: &'a mut Vec<String>,
 }
 
 impl<'de> DeserializeSeed<'de> for Walk<'_> {
@@ -175,6 +218,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
     }
 
     fn visit_unit<E>(self) -> Result<(), E> {
+        self.nulls.push(self.at);
         Ok(())
     }
 
@@ -185,6 +229,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
             let item = Walk {
                 at,
                 repeated: &mut *self.repeated,
+                nulls: &mut *self.nulls,
             };
             if items.next_element_seed(item)?.is_none() {
                 return Ok(());
@@ -204,6 +249,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
             members.next_value_seed(Walk {
                 at,
                 repeated: &mut *self.repeated,
+                nulls: &mut *self.nulls,
             })?;
         }
         Ok(())
@@ -253,7 +299,11 @@ mod tests {
 
     /// The status and the error pointers of the problem with `body`.
     fn problem_of(body: &str) -> Option<(u16, Vec<String>)> {
-        check_document(body.as_bytes()).err().map(|problem| {
+        problem_with(body, Nulls::Allowed)
+    }
+
+    fn problem_with(body: &str, nulls: Nulls) -> Option<(u16, Vec<String>)> {
+        check_document(body.as_bytes(), nulls).err().map(|problem| {
             let pointers = problem.errors().iter().map(|e| e.pointer.clone()).collect();
             (problem.status().as_u16(), pointers)
         })
@@ -272,6 +322,23 @@ mod tests {
             Some((422, vec!["/1/b".to_owned()]))
         );
         assert_eq!(problem_of(r#"{"a": {"b": 1}, "b": {"a": 1}}"#), None);
+    }
+
+    #[test]
+    fn where_nulls_are_refused_each_is_422_at_its_pointer() {
+        let body = r#"{"data": {"organisation_id": null, "attributes": {"fx": {"exchange_rate": null}, "sender_charges": [null]}}}"#;
+        assert_eq!(
+            problem_with(body, Nulls::Refused),
+            Some((
+                422,
+                vec![
+                    "/data/organisation_id".to_owned(),
+                    "/data/attributes/fx/exchange_rate".to_owned(),
+                    "/data/attributes/sender_charges/0".to_owned(),
+                ]
+            ))
+        );
+        assert_eq!(problem_with(body, Nulls::Allowed), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use payments_ports::CreatedPayment;
 use serde::{Deserialize, Serialize};
 
 use crate::base_path::Links;
-use crate::body::{self, push_member};
+use crate::body;
 use crate::errors;
 use crate::filters::Names;
 use crate::idempotency::{self, CreateRequest};
@@ -175,7 +175,7 @@ fn judge_create(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<(PaymentId, PaymentAttributes), Problem> {
-    let document: CreateDocument = body::json(headers, body)?;
+    let document: CreateDocument = body::json_without_nulls(headers, body)?;
     let data = document.data;
 
     // The envelope and the attributes are judged in one pass, so one 422
@@ -260,35 +260,6 @@ struct UpdateData {
     attributes: Option<serde_json::Value>,
 }
 
-/// Every `null` inside the patch: an update cannot remove attributes, and
-/// silently ignoring a `null` would surprise the client.
-fn nulls(value: &serde_json::Value, at: &mut String, found: &mut Vec<FieldProblem>) {
-    match value {
-        serde_json::Value::Null => found.push(FieldProblem::new(
-            at.as_str(),
-            "cannot be removed by an update; send a value or leave it out",
-        )),
-        serde_json::Value::Object(members) => {
-            for (name, member) in members {
-                let length = at.len();
-                push_member(at, name);
-                nulls(member, at, found);
-                at.truncate(length);
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                let length = at.len();
-                at.push('/');
-                at.push_str(&index.to_string());
-                nulls(item, at, found);
-                at.truncate(length);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// The patch's attributes, or every problem with them.
 fn patch_attributes(
     value: Option<serde_json::Value>,
@@ -301,13 +272,8 @@ fn patch_attributes(
         ));
         return None;
     };
-    let mut at = "/data/attributes".to_owned();
-    let before = problems.len();
-    nulls(&value, &mut at, problems);
-    // A patch of nulls alone is already refused, member by member.
-    let nulls_found = problems.len() > before;
+    // A null anywhere was refused with the document, member by member.
     match serde_path_to_error::deserialize::<_, PaymentAttributesInput>(value) {
-        Ok(patch) if patch.is_empty() && nulls_found => None,
         Ok(patch) if patch.is_empty() => {
             problems.push(FieldProblem::new(
                 "/data/attributes",
@@ -335,7 +301,7 @@ pub async fn update(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
     let body = body::bytes(body)?;
-    let document: UpdateDocument = body::json(&headers, &body)?;
+    let document: UpdateDocument = body::json_without_nulls(&headers, &body)?;
     let data = document.data;
 
     let mut problems = Vec::new();

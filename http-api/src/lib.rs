@@ -90,7 +90,7 @@ pub use form3::PaymentResource;
 pub use idempotency::{request_fingerprint, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use keys::{ApiKeys, ApiKeysError, Caller, API_KEY};
 pub use operations::OPENAPI;
-pub use problem::{FieldProblem, Problem, PROBLEM_JSON};
+pub use problem::{FieldProblem, Problem, PROBLEM_JSON, PROBLEM_TYPES};
 pub use request_id::{is_kept_request_id, REQUEST_ID};
 pub use usage_plan::{
     Throttle, UsagePlan, UsagePlanError, UsagePlans, RATELIMIT, RATELIMIT_POLICY,

@@ -13,6 +13,26 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Seconds a client should wait before retrying when the store is down.
 const STORE_RETRY_AFTER_SECONDS: u64 = 1;
 
+/// Every problem `type` the API answers with, after `/problems/`: the
+/// OpenAPI document lists them, and a test holds each constructor to it.
+pub const PROBLEM_TYPES: &[&str] = &[
+    "bad-request",
+    "unauthorized",
+    "forbidden",
+    "not-found",
+    "method-not-allowed",
+    "conflict",
+    "payload-too-large",
+    "request-timeout",
+    "unsupported-media-type",
+    "validation",
+    "idempotency-key-reused",
+    "total-too-large",
+    "too-many-requests",
+    "unavailable",
+    "internal",
+];
+
 /// One problem with one part of the request body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldProblem {
@@ -293,5 +313,30 @@ mod tests {
         );
         assert_eq!(retry_after(Problem::unavailable()), Some("1".into()));
         assert_eq!(retry_after(Problem::conflict("taken")), None);
+    }
+
+    #[test]
+    fn every_problem_type_is_one_the_document_lists() {
+        let made: Vec<&str> = [
+            Problem::bad_request("x"),
+            Problem::unauthorized(),
+            Problem::forbidden("x"),
+            Problem::not_found("x"),
+            Problem::method_not_allowed(),
+            Problem::conflict("x"),
+            Problem::payload_too_large(),
+            Problem::request_timeout(),
+            Problem::unsupported_media_type(),
+            Problem::validation(Vec::new()),
+            Problem::idempotency_key_reused(),
+            Problem::total_too_large("x"),
+            Problem::too_many_requests("x", 1),
+            Problem::unavailable(),
+            Problem::internal(),
+        ]
+        .iter()
+        .map(|problem| problem.kind)
+        .collect();
+        assert_eq!(made, PROBLEM_TYPES);
     }
 }

@@ -177,3 +177,23 @@ async fn the_example_bodies_are_accepted() {
     }
     assert!(checked >= 4, "only {checked} examples checked");
 }
+
+#[test]
+fn the_problem_types_are_exactly_those_the_api_answers_with() {
+    let documented =
+        document()["components"]["schemas"]["Problem"]["properties"]["type"]["enum"].clone();
+    let answered: Vec<String> = http_api::PROBLEM_TYPES
+        .iter()
+        .map(|kind| format!("/problems/{kind}"))
+        .collect();
+    assert_eq!(documented, serde_json::json!(answered));
+}
+
+#[test]
+fn the_currency_codes_are_exactly_those_the_domain_accepts() {
+    let documented = document()["components"]["schemas"]["Currency"]["enum"].clone();
+    let accepted: Vec<String> = payments_domain::Currency::all()
+        .map(|currency| currency.code().to_owned())
+        .collect();
+    assert_eq!(documented, serde_json::json!(accepted));
+}

@@ -10,6 +10,9 @@ use crate::currency::Currency;
 /// digits with at most one `.` between digits. Scientific notation, signs,
 /// spaces, underscores, leading zeros and a bare `.5` or `5.` are refused, so what is stored
 /// is exactly what was written and prints back the same.
+/// The most digits a decimal may be written with.
+const MAX_DIGITS: usize = 28;
+
 fn parse_numeral(text: &str, what: &str) -> Result<Decimal, String> {
     if let Some(rest) = text.strip_prefix('-') {
         if !rest.is_empty() {
@@ -28,6 +31,15 @@ fn parse_numeral(text: &str, what: &str) -> Result<Decimal, String> {
     }
     if whole.len() > 1 && whole.starts_with('0') {
         return Err(format!("{what} must not start with a zero, got {text:?}"));
+    }
+    // Digits as written, but the lone zero of `0.25`: the rule the OpenAPI
+    // document states by pattern, a little inside what a decimal holds
+    // (29 digits below 7.9 × 10^28), so it is the same for every number.
+    let digits = usize::from(whole != "0") * whole.len() + fraction.map_or(0, str::len);
+    if digits > MAX_DIGITS {
+        return Err(format!(
+            "{what} {text:?} has too many digits (at most {MAX_DIGITS})"
+        ));
     }
     Decimal::from_str_exact(text)
         .map_err(|_| format!("{what} {text:?} has too many digits (at most 28)"))
@@ -258,6 +270,26 @@ mod tests {
             let err = Amount::parse(text).expect_err(reason);
             assert!(err.contains(expected), "{text:?} ({reason}): {err}");
         }
+    }
+
+    #[test]
+    fn amounts_have_at_most_28_digits_besides_the_zero_of_a_fraction() {
+        let longest_whole = "9".repeat(28);
+        let longest_fraction = format!("0.{}", "1".repeat(28));
+        let split = format!("{}.{}", "1".repeat(14), "1".repeat(14));
+        for accepted in [&longest_whole, &longest_fraction, &split] {
+            assert_eq!(Amount::parse(accepted).unwrap().to_string(), *accepted);
+        }
+        let too_long = format!("1{}", "0".repeat(28));
+        assert_eq!(
+            Amount::parse(&too_long).unwrap_err(),
+            format!("amount {too_long:?} has too many digits (at most 28)")
+        );
+        let split_too_long = format!("{}.{}", "1".repeat(14), "1".repeat(15));
+        assert_eq!(
+            Amount::parse(&split_too_long).unwrap_err(),
+            format!("amount {split_too_long:?} has too many digits (at most 28)")
+        );
     }
 
     #[test]

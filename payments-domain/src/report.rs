@@ -137,9 +137,11 @@ mod tests {
     use super::*;
     use crate::Amount;
 
+    /// Money as a store may hold it: an amount stored before today's
+    /// digit limit can be as large as a decimal goes.
     fn money(amount: &str, code: &str) -> Money {
         Money::new(
-            Amount::parse(amount).unwrap(),
+            Amount::from_stored(amount).unwrap(),
             Currency::parse(code).unwrap(),
         )
         .unwrap()
