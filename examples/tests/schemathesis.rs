@@ -25,21 +25,33 @@ const EXAMPLES: &str = "100";
 /// The same cases on every run, so a failure reproduces.
 const SEED: &str = "1";
 
+/// How long the stateful phase explores: it runs scenario after scenario
+/// until then (about 550 on a 2-core machine), so a payment's whole life
+/// along the document's links is all but certain to be among them.
+const STATEFUL_SECONDS: &str = "30";
+
 /// Runs schemathesis over `server` in `phases`, writing a HAR file of
 /// every exchange to `har`; whether it passed, and what it printed.
+///
+/// Every check is on through the settings file
+/// (`tests/data/schemathesis.toml`), as `--checks all` would turn them on:
+/// the command line would override the file's one exception, which says
+/// why it is there.
 fn schemathesis_run(base: &str, phases: &str, har: &Path) -> (bool, String) {
-    let hooks = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     // schemathesis keeps a cache of failures it found (`.schemathesis/`)
     // where it runs and replays them next time: out of the source tree,
     // and gone with each run, so every run is the seed's alone.
     let scratch = har.with_extension("d");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).unwrap();
-    let output = Command::new(schemathesis::program())
+    let mut command = Command::new(schemathesis::program());
+    command
         .current_dir(&scratch)
+        .arg("--config-file")
+        .arg(data.join("schemathesis.toml"))
         .arg("run")
         .arg(format!("{base}/openapi.json"))
-        .args(["--checks", "all"])
         .args(["--phases", phases])
         .args(["--max-examples", EXAMPLES])
         .args(["--seed", SEED])
@@ -50,11 +62,13 @@ fn schemathesis_run(base: &str, phases: &str, har: &Path) -> (bool, String) {
         .arg("--no-color")
         .args(["--report", "har", "--report-har-path"])
         .arg(har)
-        .env("PYTHONPATH", hooks)
+        .env("PYTHONPATH", &data)
         .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
-        .env("PAYMENTS_SCHEMATHESIS_ORGANISATION", ORGANISATION_A)
-        .output()
-        .unwrap();
+        .env("PAYMENTS_SCHEMATHESIS_ORGANISATION", ORGANISATION_A);
+    if phases == "stateful" {
+        command.args(["--max-time", STATEFUL_SECONDS]);
+    }
+    let output = command.output().unwrap();
     let printed = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -66,16 +80,14 @@ fn schemathesis_run(base: &str, phases: &str, har: &Path) -> (bool, String) {
 /// A running server with one key, and where this test writes its report.
 async fn server_and_report(name: &str) -> (support::Server, PathBuf) {
     let keys = format!("{KEY_A}:{ORGANISATION_A}");
-    let server = support::serve(
-        &[],
-        &[("PAYMENTS_API_KEYS", &keys), ("PAYMENTS_LOG", "warn")],
-    )
-    .await;
+    let server = support::serve(&[], &[("PAYMENTS_API_KEYS", &keys)]).await;
     let har = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("schemathesis-{name}.har"));
     (server, har)
 }
 
-/// How many operations (method and path) the served document has.
+/// How many operations (method and path) the served document has, but
+/// `GET /openapi.json`: schemathesis leaves out the operation it read the
+/// document from.
 async fn documented_operations(base: &str) -> usize {
     let document: Value = reqwest::get(format!("{base}/openapi.json"))
         .await
@@ -86,8 +98,9 @@ async fn documented_operations(base: &str) -> usize {
     document["paths"]
         .as_object()
         .unwrap()
-        .values()
-        .map(|item| {
+        .iter()
+        .filter(|(path, _)| *path != "/openapi.json")
+        .map(|(_, item)| {
             item.as_object()
                 .unwrap()
                 .keys()
@@ -106,7 +119,6 @@ fn summary_figure(printed: &str, label: &str) -> Option<usize> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the document and the server still disagree in four places (issue 14); run with `make contract`"]
 async fn schemathesis_finds_nothing_in_any_operation() {
     let (server, har) = server_and_report("operations").await;
     let base = server.base.clone();
@@ -184,7 +196,6 @@ fn follows(lifecycle: &Lifecycle, steps: &[(&str, &str, u16)]) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the document and the server still disagree in four places (issue 14); run with `make contract`"]
 async fn schemathesis_stateful_phase_finds_nothing_and_walks_a_payment_through_its_life() {
     let (server, har) = server_and_report("stateful").await;
     let base = server.base.clone();

@@ -19,6 +19,7 @@ use crate::errors;
 use crate::filters::Names;
 use crate::idempotency::{self, CreateRequest};
 use crate::keys::Caller;
+use crate::objects_only::ObjectsOnly;
 use crate::pagination;
 use crate::path_id::PathId;
 use crate::payment_response::{self, ListDocument, PaymentView};
@@ -109,9 +110,11 @@ fn document(payment: &Payment, links: &Links) -> Document<PaymentResource> {
 #[serde(deny_unknown_fields)]
 struct CreateDocument {
     data: CreateData,
+    /// Accepted so a fetched document can be posted back (its links are
+    /// strings, as the API writes them), and not kept.
     #[serde(default)]
-    #[allow(dead_code)] // accepted so a fetched document can be posted back
-    links: Option<serde::de::IgnoredAny>,
+    #[allow(dead_code)]
+    links: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -273,7 +276,7 @@ fn patch_attributes(
         return None;
     };
     // A null anywhere was refused with the document, member by member.
-    match serde_path_to_error::deserialize::<_, PaymentAttributesInput>(value) {
+    match serde_path_to_error::deserialize::<_, PaymentAttributesInput>(ObjectsOnly(value)) {
         Ok(patch) if patch.is_empty() => {
             problems.push(FieldProblem::new(
                 "/data/attributes",

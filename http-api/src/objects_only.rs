@@ -7,6 +7,13 @@
 //! asks for a map wherever the target type asks for a struct: an array
 //! there is then a data error ("invalid type: sequence, expected a JSON
 //! object"), which the body reader reports as a 422 at its pointer.
+//!
+//! It also reads a whole number written with a fraction of zero
+//! (`10153.0`) where an integer belongs: JSON Schema counts it an
+//! integer, and so do the JSON readers of many clients, which cannot tell
+//! `1.0` from `1`. Only up to 2^53, the last whole number a double holds
+//! exactly: beyond, `9007199254740993.0` has already become another
+//! number when it is parsed, and is refused as a float.
 //! Everything else passes through unchanged.
 
 use std::fmt;
@@ -29,16 +36,32 @@ macro_rules! forward {
     };
 }
 
+/// Forwards the integer `deserialize_*` methods, reading a whole float
+/// as the integer it is ([`Whole`]).
+macro_rules! whole {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+                self.0.$method(Whole(visitor))
+            }
+        )*
+    };
+}
+
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for ObjectsOnly<D> {
     type Error = D::Error;
 
     forward! {
-        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
-        deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
-        deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
+        deserialize_any deserialize_bool deserialize_i128 deserialize_u128 deserialize_f32
+        deserialize_f64 deserialize_char
         deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
         deserialize_option deserialize_unit deserialize_seq deserialize_map
         deserialize_identifier deserialize_ignored_any
+    }
+
+    whole! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_u8
+        deserialize_u16 deserialize_u32 deserialize_u64
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(
@@ -175,6 +198,35 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Object<V> {
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
+    }
+}
+
+/// A visitor of an integer that also takes a float with no fraction, up
+/// to 2^53 either way; the integer's own visitor then checks its range.
+struct Whole<V>(V);
+
+/// The largest whole number every double holds exactly, 2^53.
+const EXACT_IN_A_DOUBLE: f64 = 9_007_199_254_740_992.0;
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Whole<V> {
+    type Value = V::Value;
+
+    visit! {
+        visit_i8: i8 visit_i16: i16 visit_i32: i32 visit_i64: i64 visit_u8: u8
+        visit_u16: u16 visit_u32: u32 visit_u64: u64
+    }
+
+    #[allow(clippy::cast_possible_truncation)] // whole and within 2^53: exact
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        if value.fract() == 0.0 && value.abs() <= EXACT_IN_A_DOUBLE {
+            self.0.visit_i64(value as i64)
+        } else {
+            self.0.visit_f64(value)
+        }
+    }
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
     }
 }
 
@@ -318,6 +370,28 @@ mod tests {
                 pair: (1, 2),
             })
         );
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_zero_fraction_is_an_integer() {
+        let document = |pair: &str| read(&format!(r#"{{"parties": [], "pair": {pair}}}"#));
+        assert_eq!(document("[1.0, 2]").unwrap().pair, (1, 2));
+        assert_eq!(
+            document("[1.5, 2]").unwrap_err(),
+            "invalid type: floating point `1.5`, expected u8"
+        );
+        assert_eq!(
+            document("[256.0, 2]").unwrap_err(),
+            "invalid value: integer `256`, expected u8"
+        );
+        assert_eq!(
+            document("[-1.0, 2]").unwrap_err(),
+            "invalid value: integer `-1`, expected u8"
+        );
+        let beyond_exact = u64::deserialize(ObjectsOnly(&mut serde_json::Deserializer::from_str(
+            "9007199254740994.0",
+        )));
+        assert!(beyond_exact.is_err(), "{beyond_exact:?}");
     }
 
     #[test]

@@ -15,6 +15,17 @@ again after the hooks.
   the body.
 - page[after] is a cursor the server issued (links.next), tied to the
   listing it came from; a well-formed string it did not issue is a 400.
+- An update is judged against the payment as stored: an amount sent
+  without its currency by the stored currency's minor units, a currency
+  without its amount by the stored amount's places, an account number
+  without its code by the stored code (and the other way round). The
+  document states each pair's rule where both are sent; a PATCH case
+  sends such members only in pairs.
+- A recorder amount sent as a JSON number is judged by its decimal digits
+  (places against the currency, at most 28 digits, no exponent); JSON
+  Schema judges numbers as binary floats, in which "at most two places"
+  cannot be said. A positive number the currency cannot take becomes one
+  it can (rounded to its places, or 1).
 - An Idempotency-Key is bound to the first request sent with it: the same
   key with another body is a 422 by design. Generated keys repeat (the
   generator favours short strings), so each case gets a key of its own.
@@ -24,6 +35,8 @@ import os
 import re
 import datetime
 import itertools
+import json
+import uuid
 
 import schemathesis
 
@@ -31,6 +44,8 @@ ORGANISATION = os.environ["PAYMENTS_SCHEMATHESIS_ORGANISATION"]
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 CURSOR = re.compile(r"^[A-Za-z0-9_-]+$")
 IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")
+# Unique across runs too: a server kept between runs holds earlier keys.
+RUN = uuid.uuid4().hex[:12]
 KEYS = itertools.count(1)
 
 
@@ -42,6 +57,57 @@ def _data(case):
 
 def _well_formed_uuid(value):
     return isinstance(value, str) and UUID.match(value) is not None
+
+
+# Members of a payment's attributes that are judged together, by object.
+PAIRS = {
+    (): [("amount", "currency")],
+    ("charges_information",): [("receiver_charges_amount", "receiver_charges_currency")],
+    ("fx",): [("original_amount", "original_currency")],
+    ("beneficiary_party",): [("account_number", "account_number_code")],
+    ("debtor_party",): [("account_number", "account_number_code")],
+}
+
+
+def _in_pairs_only(attributes):
+    """Drops each member of PAIRS sent without its partner."""
+    if not isinstance(attributes, dict):
+        return
+    for path, pairs in PAIRS.items():
+        target = attributes
+        for step in path:
+            target = target.get(step) if isinstance(target, dict) else None
+        if not isinstance(target, dict):
+            continue
+        for first, second in pairs:
+            if (first in target) != (second in target):
+                target.pop(first, None)
+                target.pop(second, None)
+
+
+def _minor_units(schema, currency):
+    """The places the document allows an amount in `currency`, read from
+    the recorder's per-currency rule (the anyOf of RecordRequest)."""
+    record = schema["components"]["schemas"]["RecordRequest"]
+    for branch in record.get("anyOf", []):
+        properties = branch["properties"]
+        if currency in properties["currency"]["enum"]:
+            found = re.search(r"\{1,(\d+)\}", properties["amount"]["pattern"])
+            return int(found.group(1)) if found else 0
+    return None
+
+
+def _decimal_number(value, places):
+    """`value` if JSON writes it as a plain decimal of at most `places`
+    places and 28 digits, else a nearby number that is, or 1."""
+    candidates = [value, round(value, places) if places else int(value)]
+    for candidate in candidates:
+        text = json.dumps(candidate)
+        digits = text.replace(".", "").lstrip("0")
+        fraction = text.split(".")[1] if "." in text else ""
+        if candidate > 0 and "e" not in text.lower() and len(fraction) <= places and len(digits) <= 28:
+            return candidate
+    return 1
 
 
 @schemathesis.hook
@@ -56,13 +122,26 @@ def map_case(ctx, case):
         target = (case.path_parameters or {}).get("id")
         if _well_formed_uuid(data.get("id")) and _well_formed_uuid(target):
             data["id"] = target
+    if data is not None and method == "PATCH" and path == "/v1/payments/{id}":
+        attributes = data.get("attributes")
+        if isinstance(attributes, dict) and attributes:
+            _in_pairs_only(attributes)
+            if not attributes:
+                # Only lone halves of pairs were sent: change something else.
+                attributes["reference"] = "Changed by schemathesis"
+    if method == "POST" and path == "/payments" and isinstance(case.body, dict):
+        amount = case.body.get("amount")
+        if isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount > 0:
+            places = _minor_units(case.operation.schema.raw_schema, case.body.get("currency"))
+            if places is not None:
+                case.body["amount"] = _decimal_number(amount, places)
     if case.query and isinstance(case.query.get("page[after]"), str):
         if CURSOR.match(case.query["page[after]"]):
             del case.query["page[after]"]
     if case.headers:
         for name in list(case.headers):
             if name.lower() == "idempotency-key" and IDEMPOTENCY_KEY.match(str(case.headers[name])):
-                case.headers[name] = f"schemathesis-{next(KEYS)}"
+                case.headers[name] = f"schemathesis-{RUN}-{next(KEYS)}"
     return case
 
 
