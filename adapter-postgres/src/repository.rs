@@ -184,6 +184,13 @@ fn bind_change<'q>(
 /// migration (see [`PostgresRepository::migrate`]).
 const MIGRATE_ATTEMPTS: u32 = 6;
 
+/// The session advisory lock one migrator holds at a time (any number
+/// of this workspace's own, distinct from sqlx's).
+const MIGRATING: i64 = 0x7061_796d_656e_7473; // "payments"
+
+/// How often a migrator asks for [`MIGRATING`] while another holds it.
+const MIGRATING_POLL: Duration = Duration::from_millis(50);
+
 /// How often a write re-reads a state that moved under it before giving up.
 /// Only a client sending a version from the future can make that happen.
 const ATTEMPTS: usize = 3;
@@ -246,7 +253,7 @@ impl PostgresRepository {
         let mut pause = Duration::from_millis(100);
         let mut attempt = 1;
         loop {
-            match MIGRATOR.run(&self.pool).await {
+            match self.migrate_once().await {
                 Ok(()) => return Ok(()),
                 // An index built CONCURRENTLY waits for every transaction
                 // open when it starts, among them another migrator's wait
@@ -270,6 +277,32 @@ impl PostgresRepository {
                 Err(other) => return Err(StoreError::Unexpected(Box::new(other))),
             }
         }
+    }
+
+    /// One run of the migrator, on one connection that first holds
+    /// [`MIGRATING`]. The lock is taken by polling, never by waiting in a
+    /// statement: an index built CONCURRENTLY waits for every statement
+    /// open when it starts, so a second migrator waiting in
+    /// `pg_advisory_lock` (as sqlx's own lock waits) would wait for the
+    /// build while the build waited for it, and the server would break
+    /// the cycle by failing one of them, the build itself at times.
+    async fn migrate_once(&self) -> Result<(), MigrateError> {
+        let mut connection = self.pool.acquire().await?;
+        while !sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)")
+            .bind(MIGRATING)
+            .fetch_one(&mut *connection)
+            .await?
+        {
+            tokio::time::sleep(MIGRATING_POLL).await;
+        }
+        let migrated = MIGRATOR.run(&mut *connection).await;
+        // Closing the session would release it too; unlocking keeps the
+        // connection fit for the pool.
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATING)
+            .execute(&mut *connection)
+            .await?;
+        migrated
     }
 
     /// Inserts `created` and its event (see [`CREATE`]).
