@@ -58,6 +58,43 @@ pub(crate) fn install_once(folder: &Path, installed: impl Fn() -> bool, install:
     drop(lock);
 }
 
+/// The program `name` of the Python package `requirement`, installed
+/// from PyPI into the project's `.venv` first when it is not there (the
+/// virtual environment made too if need be), under [`install_once`]'s
+/// lock, so the Python tools the tests use install one at a time.
+///
+/// # Panics
+/// When the virtual environment cannot be made, pip fails, or the
+/// program is still missing after the install.
+pub(crate) fn python_program(requirement: &str, name: &str) -> PathBuf {
+    let venv = workspace().join(".venv");
+    let program = venv.join("bin").join(name);
+    install_once(
+        &venv,
+        || program.exists(),
+        || {
+            if !venv.join("bin").join("pip").exists() {
+                run(
+                    Command::new("python3").arg("-m").arg("venv").arg(&venv),
+                    "create the virtual environment (needs python3 with the venv module: apt-get install python3-venv)",
+                );
+            }
+            run(
+                Command::new(venv.join("bin").join("pip"))
+                    .args(["install", "--disable-pip-version-check", "--quiet"])
+                    .arg(requirement),
+                &format!("install {requirement} from PyPI"),
+            );
+            assert!(
+                program.exists(),
+                "pip installed {requirement} but {} is missing",
+                program.display()
+            );
+        },
+    );
+    program
+}
+
 /// Runs `command` to its end.
 ///
 /// # Panics

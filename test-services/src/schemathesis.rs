@@ -8,7 +8,6 @@
 //! `.venv/bin/pip install schemathesis==VERSION` by hand).
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use crate::background;
 
@@ -22,30 +21,5 @@ pub const REQUIREMENT: &str = "schemathesis==4.32.5";
 /// # Panics
 /// When the virtual environment cannot be made or pip fails.
 pub fn program() -> PathBuf {
-    let venv = background::workspace().join(".venv");
-    let program = venv.join("bin").join("schemathesis");
-    background::install_once(
-        &venv,
-        || program.exists(),
-        || {
-            if !venv.join("bin").join("pip").exists() {
-                background::run(
-                    Command::new("python3").arg("-m").arg("venv").arg(&venv),
-                    "create the virtual environment (needs python3 with the venv module: apt-get install python3-venv)",
-                );
-            }
-            background::run(
-                Command::new(venv.join("bin").join("pip"))
-                    .args(["install", "--disable-pip-version-check", "--quiet"])
-                    .arg(REQUIREMENT),
-                "install schemathesis from PyPI",
-            );
-            assert!(
-                program.exists(),
-                "pip installed schemathesis but {} is missing",
-                program.display()
-            );
-        },
-    );
-    program
+    background::python_program(REQUIREMENT, "schemathesis")
 }

@@ -8,8 +8,7 @@
 //! (`python3 -m venv .venv` and `.venv/bin/pip install 'moto[server]'`,
 //! which can also be run by hand).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -71,7 +70,7 @@ impl SecretsEmulator {
 
 fn start() -> SecretsEmulator {
     let venv = background::workspace().join(".venv");
-    let server_program = ensure_installed(&venv);
+    let server_program = background::python_program(MOTO_REQUIREMENT, "moto_server");
     let log = std::env::temp_dir().join(format!("payments-moto-{}.log", std::process::id()));
     let server = background::start(
         "moto",
@@ -97,31 +96,3 @@ fn start() -> SecretsEmulator {
     }
 }
 
-/// Installs moto into `venv` unless it is there; answers its server program.
-fn ensure_installed(venv: &Path) -> PathBuf {
-    let server = venv.join("bin").join("moto_server");
-    background::install_once(
-        venv,
-        || server.exists(),
-        || {
-            if !venv.join("bin").join("pip").exists() {
-                background::run(
-                    Command::new("python3").arg("-m").arg("venv").arg(venv),
-                    "create the virtual environment (needs python3 with the venv module: apt-get install python3-venv)",
-                );
-            }
-            background::run(
-                Command::new(venv.join("bin").join("pip"))
-                    .args(["install", "--disable-pip-version-check", "--quiet"])
-                    .arg(MOTO_REQUIREMENT),
-                "install moto from PyPI",
-            );
-            assert!(
-                server.exists(),
-                "pip installed moto but {} is missing",
-                server.display()
-            );
-        },
-    );
-    server
-}
