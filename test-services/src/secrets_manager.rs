@@ -95,4 +95,3 @@ fn start() -> SecretsEmulator {
         server,
     }
 }
-
