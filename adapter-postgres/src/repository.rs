@@ -297,12 +297,15 @@ impl PostgresRepository {
         }
         let migrated = MIGRATOR.run(&mut *connection).await;
         // Closing the session would release it too; unlocking keeps the
-        // connection fit for the pool.
-        sqlx::query("SELECT pg_advisory_unlock($1)")
+        // connection fit for the pool. A failed migration's error is the
+        // one to report, whatever the unlock says.
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(MIGRATING)
             .execute(&mut *connection)
-            .await?;
-        migrated
+            .await;
+        migrated?;
+        unlocked?;
+        Ok(())
     }
 
     /// Inserts `created` and its event (see [`CREATE`]).

@@ -5,8 +5,12 @@
 //! fixed seed and a bounded number of examples. Zero failures, or the test
 //! fails with schemathesis's report.
 //!
-//! The one hook (`tests/data/schemathesis_hooks.py`) puts the key's
-//! organisation into created payments: the only rule OpenAPI cannot state.
+//! The hooks (`tests/data/schemathesis_hooks.py`) and the settings
+//! (`tests/data/schemathesis.toml`) stand for the rules OpenAPI cannot
+//! state, each with its reason: the key's organisation, the PATCH body's
+//! id against the URL's, issued cursors, idempotency keys, a report's
+//! period, a patch judged against the stored payment, JSON numbers'
+//! decimal places, and a deleted payment's history.
 
 #![allow(clippy::unwrap_used)]
 

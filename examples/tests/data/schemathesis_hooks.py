@@ -122,7 +122,6 @@ def map_case(ctx, case):
         target = (case.path_parameters or {}).get("id")
         if _well_formed_uuid(data.get("id")) and _well_formed_uuid(target):
             data["id"] = target
-    if data is not None and method == "PATCH" and path == "/v1/payments/{id}":
         attributes = data.get("attributes")
         if isinstance(attributes, dict) and attributes:
             _in_pairs_only(attributes)
