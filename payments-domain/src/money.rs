@@ -6,13 +6,14 @@ use rust_decimal::Decimal;
 
 use crate::currency::Currency;
 
+/// The most digits a decimal may be written with, not counting the lone
+/// zero of `0.25`.
+pub const MAX_DIGITS: usize = 28;
+
 /// Parses a plain decimal numeral (`"100.21"`, `"5"`, `"0.070"`): ASCII
 /// digits with at most one `.` between digits. Scientific notation, signs,
 /// spaces, underscores, leading zeros and a bare `.5` or `5.` are refused, so what is stored
 /// is exactly what was written and prints back the same.
-/// The most digits a decimal may be written with.
-const MAX_DIGITS: usize = 28;
-
 fn parse_numeral(text: &str, what: &str) -> Result<Decimal, String> {
     if let Some(rest) = text.strip_prefix('-') {
         if !rest.is_empty() {
@@ -42,7 +43,7 @@ fn parse_numeral(text: &str, what: &str) -> Result<Decimal, String> {
         ));
     }
     Decimal::from_str_exact(text)
-        .map_err(|_| format!("{what} {text:?} has too many digits (at most 28)"))
+        .map_err(|_| format!("{what} {text:?} has too many digits (at most {MAX_DIGITS})"))
 }
 
 /// A stored decimal, read exactly (scale kept), with no rule on its sign or

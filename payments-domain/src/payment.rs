@@ -37,6 +37,9 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, in the order a payment's history can show them.
+    pub const ALL: [EventKind; 3] = [Self::Created, Self::Updated, Self::Deleted];
+
     /// The lower-case name used on the wire and in storage.
     pub fn as_str(self) -> &'static str {
         match self {

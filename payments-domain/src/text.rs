@@ -34,6 +34,14 @@ fn hidden(c: char) -> Option<&'static str> {
 }
 
 impl Text {
+    /// Whether free text may never hold `c`, wherever it stands: a control
+    /// character or one of the hidden kinds above. (Blank text is refused
+    /// as a whole: [`char::is_whitespace`] characters are allowed beside
+    /// others.) The OpenAPI document builds its pattern from this.
+    pub fn refuses(c: char) -> bool {
+        c.is_control() || hidden(c).is_some()
+    }
+
     /// Checks `text` against the rules above.
     ///
     /// # Errors
@@ -92,12 +100,18 @@ impl fmt::Display for Text {
 pub struct NumericReference(String);
 
 impl NumericReference {
+    /// The most digits a numeric reference has.
+    pub const MAX_DIGITS: usize = 35;
+
     /// Checks that `text` is 1 to 35 ASCII digits.
     ///
     /// # Errors
     /// A message when it is not.
     pub fn parse(text: &str) -> Result<Self, String> {
-        if !text.is_empty() && text.len() <= 35 && text.bytes().all(|b| b.is_ascii_digit()) {
+        if !text.is_empty()
+            && text.len() <= Self::MAX_DIGITS
+            && text.bytes().all(|b| b.is_ascii_digit())
+        {
             Ok(Self(text.to_owned()))
         } else {
             Err(format!("{text:?} must be 1 to 35 digits"))
@@ -209,6 +223,12 @@ impl AccountNumberCode {
 pub struct AccountNumber(String);
 
 impl AccountNumber {
+    /// The most characters an account number has.
+    pub const MAX_LEN: usize = 34;
+    /// The fewest characters an IBAN has: the country, the check digits
+    /// and 11 more.
+    pub const IBAN_MIN_LEN: usize = 15;
+
     /// Checks `text` as an account number written per `code` (when known).
     ///
     /// # Errors
@@ -218,7 +238,7 @@ impl AccountNumber {
             s.bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         };
-        if text.is_empty() || text.len() > 34 || !alphanumeric(text) {
+        if text.is_empty() || text.len() > Self::MAX_LEN || !alphanumeric(text) {
             return Err("must be 1 to 34 upper-case letters or digits".to_owned());
         }
         let number = Self(text.to_owned());
@@ -239,7 +259,7 @@ impl AccountNumber {
     pub fn check_code(&self, code: Option<&AccountNumberCode>) -> Result<(), String> {
         if code.is_some_and(AccountNumberCode::is_iban) {
             let bytes = self.0.as_bytes();
-            let shaped = (15..=34).contains(&bytes.len())
+            let shaped = (Self::IBAN_MIN_LEN..=Self::MAX_LEN).contains(&bytes.len())
                 && bytes[..2].iter().all(u8::is_ascii_uppercase)
                 && bytes[2..4].iter().all(u8::is_ascii_digit)
                 && bytes[4..]
