@@ -118,3 +118,9 @@ bench-http:
 .PHONY: contract
 contract:
 	cargo test -p payments-examples --test schemathesis
+
+## openapi: write http-api/openapi.json anew from the code (a test fails
+## while the checked-in copy differs from what GET /openapi.json serves)
+.PHONY: openapi
+openapi:
+	PAYMENTS_WRITE_OPENAPI=1 cargo test -p http-api --test openapi -- the_checked_in_document_is_the_generated_one

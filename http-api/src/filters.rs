@@ -27,7 +27,7 @@ pub enum Names {
 
 /// What one filter parameter sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
+pub(crate) enum Target {
     ProcessingDateFrom,
     ProcessingDateTo,
     PaymentTimestampFrom,
@@ -120,6 +120,14 @@ impl Names {
     /// The filter names of this route, in the order of the docs.
     pub fn all(self) -> impl Iterator<Item = &'static str> {
         FILTERS.iter().filter_map(move |filter| self.of(filter))
+    }
+
+    /// The filters of this route with what each sets, for the OpenAPI
+    /// document.
+    pub(crate) fn parameters(self) -> impl Iterator<Item = (&'static str, Target)> {
+        FILTERS
+            .iter()
+            .filter_map(move |filter| self.of(filter).map(|name| (name, filter.2)))
     }
 }
 

@@ -27,7 +27,10 @@ use crate::problem::{FieldProblem, Problem};
 use crate::ApiState;
 
 const COLLECTION: &str = "/v1/payments";
-const RESOURCE_TYPE: &str = "Payment";
+/// The `type` of a payment resource.
+pub(crate) const RESOURCE_TYPE: &str = "Payment";
+/// The `type` of a history event.
+pub(crate) const EVENT_TYPE: &str = "PaymentEvent";
 
 /// A payment as the Form3 resource shows it: the attributes in their wire
 /// form, the same shape a client sends.
@@ -64,8 +67,9 @@ struct SelfLink {
     this: String,
 }
 
+/// One resource and its self link.
 #[derive(Serialize)]
-struct Document<T> {
+pub(crate) struct Document<T> {
     data: T,
     links: SelfLink,
 }
@@ -108,7 +112,7 @@ fn document(payment: &Payment, links: &Links) -> Document<PaymentResource> {
 /// Request body of a create.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateDocument {
+pub(crate) struct CreateDocument {
     data: CreateData,
     /// Accepted so a fetched document can be posted back (its links are
     /// strings, as the API writes them), and not kept.
@@ -248,7 +252,7 @@ pub async fn fetch(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UpdateDocument {
+pub(crate) struct UpdateDocument {
     data: UpdateData,
 }
 
@@ -376,8 +380,9 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// One event of a payment's history.
 #[derive(Serialize)]
-struct EventResource {
+pub(crate) struct EventResource {
     #[serde(rename = "type")]
     kind: &'static str,
     event: &'static str,
@@ -389,7 +394,7 @@ struct EventResource {
 impl EventResource {
     fn new(event: &PaymentEvent) -> Self {
         Self {
-            kind: "PaymentEvent",
+            kind: EVENT_TYPE,
             event: event.kind.as_str(),
             version: event.version(),
             occurred_on: event.occurred_on.to_string(),

@@ -30,6 +30,11 @@
 //! | `GET /payments`, `GET /payments/{id}` | read records back (the same paging and filters, camelCase where the record has the member) |
 //! | `GET /health`, `/ready`, `/openapi.json` | operations (no API key) |
 //!
+//! The OpenAPI 3.1 document of all of it ([`openapi_json`], served at
+//! `GET /openapi.json`) is generated from the same route table the Router
+//! is built from, with schemas from the types that parse the bodies and
+//! the domain's rules.
+//!
 //! Links and `Location` headers are root-relative (`/v1/payments/...`);
 //! when the Router is reached below a prefix (an API Gateway stage, a
 //! `.nest("/api", ...)` in your app), put a [`BasePath`] extension on each
@@ -56,9 +61,10 @@
 
 use std::sync::Arc;
 
+use aide::axum::routing::{get_with, post_with};
+use aide::axum::ApiRouter;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::Router;
 use payments_ports::PaymentService;
 
@@ -73,6 +79,7 @@ mod form3;
 mod idempotency;
 mod keys;
 mod objects_only;
+mod openapi;
 mod operations;
 mod pagination;
 mod path_id;
@@ -89,7 +96,7 @@ pub use filters::Names as FilterNames;
 pub use form3::PaymentResource;
 pub use idempotency::{request_fingerprint, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use keys::{ApiKeys, ApiKeysError, Caller, API_KEY};
-pub use operations::OPENAPI;
+pub use openapi::json as openapi_json;
 pub use problem::{FieldProblem, Problem, PROBLEM_JSON, PROBLEM_TYPES};
 pub use request_id::{is_kept_request_id, REQUEST_ID};
 pub use usage_plan::{
@@ -161,56 +168,52 @@ impl ApiState {
     }
 }
 
-/// Every route of the API, as `(path, methods)`: the Router is built from
-/// this list (a route missing here is not served; one listed without a
-/// handler stops [`router`] at once), and the tests check it against the
-/// OpenAPI document.
-pub const ROUTES: &[(&str, &[&str])] = &[
-    ("/v1/payments", &["GET", "POST"]),
-    ("/v1/payments/{id}", &["GET", "PATCH", "DELETE"]),
-    ("/v1/payments/{id}/events", &["GET"]),
-    ("/payments", &["GET", "POST"]),
-    ("/payments/{id}", &["GET"]),
-    (reports::PATH, &["GET"]),
-    ("/health", &["GET"]),
-    ("/ready", &["GET"]),
-    ("/openapi.json", &["GET"]),
-];
-
-/// The handler of one `method` on one `path` of [`ROUTES`].
-///
-/// # Panics
-/// When [`ROUTES`] lists a method no handler serves: a programming error
-/// that every test of the Router shows at once.
-fn handler(path: &str, method: &str) -> MethodRouter<ApiState> {
-    match (path, method) {
-        ("/v1/payments", "GET") => get(payment_response::list::<form3::PaymentResource>),
-        ("/v1/payments", "POST") => post(form3::create),
-        ("/v1/payments/{id}", "GET") => get(form3::fetch),
-        ("/v1/payments/{id}", "PATCH") => patch(form3::update),
-        ("/v1/payments/{id}", "DELETE") => delete(form3::delete),
-        ("/v1/payments/{id}/events", "GET") => get(form3::events),
-        ("/payments", "GET") => get(payment_response::list::<recorder::Record>),
-        ("/payments", "POST") => post(recorder::record),
-        ("/payments/{id}", "GET") => get(recorder::fetch),
-        (reports::PATH, "GET") => get(reports::payments),
-        ("/health", "GET") => get(operations::health),
-        ("/ready", "GET") => get(operations::ready),
-        ("/openapi.json", "GET") => get(operations::openapi),
-        _ => panic!("ROUTES lists {method} {path}, which no handler serves"),
-    }
+/// Every route of the API, each handler with its operation's
+/// documentation: the Router and the OpenAPI document are both built from
+/// this, so a route cannot be served undocumented or documented unserved.
+pub(crate) fn routes() -> ApiRouter<ApiState> {
+    use openapi::operations as doc;
+    ApiRouter::new()
+        .api_route(
+            "/v1/payments",
+            post_with(form3::create, doc::create_payment).get_with(
+                payment_response::list::<form3::PaymentResource>,
+                doc::list_payments,
+            ),
+        )
+        .api_route(
+            "/v1/payments/{id}",
+            get_with(form3::fetch, doc::fetch_payment)
+                .patch_with(form3::update, doc::update_payment)
+                .delete_with(form3::delete, doc::delete_payment),
+        )
+        .api_route(
+            "/v1/payments/{id}/events",
+            get_with(form3::events, doc::payment_history),
+        )
+        .api_route(
+            "/payments",
+            post_with(recorder::record, doc::record_payment).get_with(
+                payment_response::list::<recorder::Record>,
+                doc::list_records,
+            ),
+        )
+        .api_route(
+            "/payments/{id}",
+            get_with(recorder::fetch, doc::fetch_record),
+        )
+        .api_route(
+            reports::PATH,
+            get_with(reports::payments, doc::report_payments),
+        )
+        .api_route("/health", get_with(operations::health, doc::health))
+        .api_route("/ready", get_with(operations::ready, doc::ready))
+        .api_route("/openapi.json", get_with(openapi::serve, doc::openapi))
 }
 
 /// The API as one Router.
 pub fn router(state: ApiState) -> Router {
-    let routes = ROUTES
-        .iter()
-        .fold(Router::new(), |router, (path, methods)| {
-            let served = methods.iter().fold(MethodRouter::new(), |served, method| {
-                served.merge(handler(path, method))
-            });
-            router.route(path, served)
-        });
+    let routes: Router<ApiState> = routes().into();
     let routes = routes
         .fallback(|| async { Problem::not_found("no such route") })
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })

@@ -11,10 +11,6 @@ use crate::ApiState;
 /// The routes that need no API key: probes and the API description.
 pub(crate) const OPEN_ROUTES: &[&str] = &["/health", "/ready", "/openapi.json"];
 
-/// The OpenAPI 3.1 document of every route, kept beside the code and
-/// checked against the Router by the crate's tests.
-pub const OPENAPI: &str = include_str!("../openapi.json");
-
 /// `GET /health`: the process is up. Touches nothing else, and builds no
 /// JSON: load balancers call it more than anything.
 pub async fn health() -> Response {
@@ -31,13 +27,4 @@ pub async fn ready(State(state): State<ApiState>) -> Response {
         Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
         Err(error) => not_ready(&error).into_response(),
     }
-}
-
-/// `GET /openapi.json`.
-pub async fn openapi() -> Response {
-    let mut response = OPENAPI.into_response();
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
 }

@@ -16,9 +16,9 @@ use serde::Serialize;
 
 use crate::problem::Problem;
 
-const PAGE_SIZE: &str = "page[size]";
-const PAGE_AFTER: &str = "page[after]";
-const SORT: &str = "sort";
+pub(crate) const PAGE_SIZE: &str = "page[size]";
+pub(crate) const PAGE_AFTER: &str = "page[after]";
+pub(crate) const SORT: &str = "sort";
 const CURSOR_VERSION: &str = "p1";
 /// The prefix of history cursors, so a listing's cursor is not taken for a
 /// history's or the other way round.

@@ -13,6 +13,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Seconds a client should wait before retrying when the store is down.
 const STORE_RETRY_AFTER_SECONDS: u64 = 1;
 
+/// What every problem `type` starts with.
+pub(crate) const TYPE_PREFIX: &str = "/problems/";
+
 /// Every problem `type` the API answers with, after `/problems/`: the
 /// OpenAPI document lists them, and a test holds each constructor to it.
 pub const PROBLEM_TYPES: &[&str] = &[
@@ -270,7 +273,7 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = Body {
-            kind: format!("/problems/{}", self.kind),
+            kind: format!("{TYPE_PREFIX}{}", self.kind),
             title: self.title,
             status: self.status.as_u16(),
             detail: &self.detail,

@@ -29,7 +29,7 @@ const COLLECTION: &str = "/payments";
 /// `0.07` is read as the decimal it spells, never through a float.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RecordBody {
+pub(crate) struct RecordBody {
     payment_timestamp: Option<String>,
     payment_description: Option<String>,
     currency: Option<String>,

@@ -33,9 +33,9 @@ use crate::{errors, ApiState};
 pub const PATH: &str = "/v1/reports/payments";
 
 /// The query parameter of the period's start.
-const FROM: &str = "from";
+pub(crate) const FROM: &str = "from";
 /// The query parameter of the period's end.
-const TO: &str = "to";
+pub(crate) const TO: &str = "to";
 
 /// A report as the API and the `payments report` command write it.
 #[derive(Debug, Serialize)]
