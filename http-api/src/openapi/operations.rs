@@ -131,6 +131,17 @@ fn location() -> (String, ReferenceOr<Header>) {
     )
 }
 
+/// `Idempotent-Replayed`: this answer is the first one's, replayed.
+fn replayed() -> (String, ReferenceOr<Header>) {
+    (
+        "Idempotent-Replayed".to_owned(),
+        header(
+            Some("true when this is the first response to this Idempotency-Key, replayed; absent otherwise"),
+            json!({ "const": "true" }),
+        ),
+    )
+}
+
 /// A link to `operation_id`, its parameters taken from the response.
 fn link(
     operation_id: &str,
@@ -335,7 +346,7 @@ pub(crate) fn create_payment(op: TransformOperation<'_>) -> TransformOperation<'
                 form3_sample(),
             )]));
             let mut created = json::<Document<PaymentResource>>("Created");
-            created.headers.extend([etag(), location()]);
+            created.headers.extend([etag(), location(), replayed()]);
             created.links = links("created", &["fetch", "update", "delete", "history"]);
             respond(operation, 201, created);
             keyed(operation);
@@ -498,7 +509,7 @@ pub(crate) fn record_payment(op: TransformOperation<'_>) -> TransformOperation<'
             ),
         ]));
         let mut recorded = json::<Record>("Recorded");
-        recorded.headers.extend([location()]);
+        recorded.headers.extend([location(), replayed()]);
         respond(operation, 201, recorded);
         keyed(operation);
         respond(operation, 413, problem("Body too large"));
