@@ -15,8 +15,13 @@
 //! | `PAYMENTS_IDEMPOTENCY_TTL` | how long an idempotency key stays in force after its first use (`86400`, `24h`, `7d`); the table's time to live deletes expired keys | `24h` |
 //! | `PAYMENTS_CURRENCY_ALIASES` | legacy currency names the recorder route accepts, `Dollars=USD,Pounds=GBP` | none |
 //! | `PAYMENTS_LOG` | log filter | `AWS_LAMBDA_LOG_LEVEL`, else `info` |
+//! | `PAYMENTS_METRICS_NAMESPACE` | the CloudWatch namespace of the EMF metrics | `payments` |
 //!
-//! Logs are JSON lines on stdout, which Lambda sends to CloudWatch Logs.
+//! Logs are JSON lines on stdout, which Lambda sends to CloudWatch Logs;
+//! so are the metrics, as Embedded Metric Format lines after each event
+//! (`PAYMENTS_METRICS_NAMESPACE`: requests, latency and store calls, the names
+//! `payments serve` gives them at `/metrics`), which the template's alarms
+//! read.
 //! Unlike `payments serve`, it never makes up an API key: a function with
 //! no keys would refuse every request, so it fails its init instead and the
 //! deployment shows the error.
@@ -39,6 +44,13 @@ const DEFAULT_STORE: &str = "dynamodb";
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     http_lambda::init_json_logging();
+    let namespace = std::env::var("PAYMENTS_METRICS_NAMESPACE")
+        .ok()
+        .filter(|namespace| !namespace.trim().is_empty())
+        .unwrap_or_else(|| http_lambda::emf::DEFAULT_NAMESPACE.to_owned());
+    if let Err(error) = http_lambda::init_emf_metrics(namespace.trim()) {
+        tracing::warn!(%error, "no metrics: another recorder was installed first");
+    }
     let state = match init().await {
         Ok(state) => state,
         Err(error) => {

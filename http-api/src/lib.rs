@@ -90,6 +90,7 @@ pub mod reports;
 mod request_id;
 mod usage_plan;
 
+pub use access_log::{DURATION as REQUEST_DURATION_METRIC, REQUESTS as REQUESTS_METRIC};
 pub use base_path::BasePath;
 pub use currency_aliases::CurrencyAliases;
 pub use filters::Names as FilterNames;

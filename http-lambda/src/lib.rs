@@ -38,6 +38,10 @@
 //! - **Logs.** [`init_json_logging`] writes JSON lines ([`json_subscriber`]);
 //!   every line written while an event is handled lists the `invocation`
 //!   span with `lambda_request_id` and `xray_trace_id`.
+//! - **Metrics.** [`init_emf_metrics`] installs a `metrics` recorder that
+//!   [`respond`] flushes after each event as CloudWatch Embedded Metric
+//!   Format lines on stdout: the same request, latency and store metrics as
+//!   `payments serve`'s `/metrics`, with no API call ([`emf`]).
 //! - **Bodies.** Base64 request bodies are decoded by `lambda_http`.
 //!   Responses are read whole here, so a failing body becomes a logged 500
 //!   problem instead of a panic; `lambda_http` then sends text content types
@@ -49,6 +53,7 @@
 //! request that reaches the function without passing API Gateway's own key
 //! check is refused all the same (401).
 
+pub mod emf;
 mod logging;
 mod path;
 mod request_id;
@@ -66,6 +71,7 @@ use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
 use tracing::Instrument as _;
 
+pub use emf::{init_emf_metrics, init_emf_metrics_with};
 pub use logging::{init_json_logging, invocation_span, json_subscriber};
 pub use path::{base_path, router_path};
 
@@ -104,13 +110,15 @@ pub async fn respond(router: Router, request: lambda_http::Request) -> Response<
             Err(never) => match never {},
         };
         let (parts, body) = response.into_parts();
-        match body.collect().await {
+        let response = match body.collect().await {
             Ok(collected) => Response::from_parts(parts, Body::from(collected.to_bytes())),
             Err(error) => {
                 tracing::error!(%error, status = parts.status.as_u16(), "the response body could not be read");
                 http_api::Problem::internal().into_response()
             }
-        }
+        };
+        emf::flush();
+        response
     }
     .instrument(span)
     .await
