@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use clap::Parser as _;
 use http_api::{router, ApiState};
-use payments_examples::{currency, idempotency, keys, metrics, store};
+use payments_examples::{currency, idempotency, keys, metrics, store, traces};
 use payments_ports::PaymentService;
 
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -45,8 +45,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Report(_) | Command::Export(_) => LogTarget::Stderr,
         _ => LogTarget::Stdout,
     };
-    // Held to the end, so the lines still queued are written on exit.
-    let _log_writer = init_logging(target);
+    // Held to the end, so the lines still queued are written on exit;
+    // the trace exporter, declared after, flushes before them.
+    let (_log_writer, _traces) = init_logging(target)?;
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Seed(args) => {
@@ -92,16 +93,23 @@ async fn period_service(
     ))
 }
 
-/// JSON lines on stdout, filtered by `PAYMENTS_LOG` (default `info`).
+/// JSON lines on stdout, filtered by `PAYMENTS_LOG` (default `info`); and
+/// the traces exported over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set
+/// ([`traces`]).
 ///
 /// Lines gather in memory and a thread of their own writes them in batches
 /// ([`LogBuffer`]), so a request never waits on stdout: a slow reader of
 /// the log (a pipe, a container runtime) slows nobody down. When the
 /// buffer is full, lines are dropped rather than block a request, and a
 /// warning says how many, every few seconds while it lasts.
-fn init_logging(target: LogTarget) -> LogGuard {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PAYMENTS_LOG")
+fn init_logging(target: LogTarget) -> anyhow::Result<(LogGuard, Option<traces::TraceExport>)> {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("PAYMENTS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let export = traces::TraceExport::from_env()?;
+    if export.is_some() {
+        // The spans the exporter takes, whatever the log shows.
+        filter = filter.add_directive(format!("{}=debug", payments_ports::TRACE_TARGET).parse()?);
+    }
     let (writer, guard) = LogBuffer::start(target);
     // Access lines have a writer of their own; every other line the
     // general JSON format.
@@ -117,9 +125,10 @@ fn init_logging(target: LogTarget) -> LogGuard {
         .with(filter)
         .with(general)
         .with(AccessLines::new(writer.clone()))
+        .with(export.as_ref().map(traces::TraceExport::layer))
         .init();
     writer.spawn_drop_reports(LOG_DROP_REPORT_INTERVAL);
-    guard
+    Ok((guard, export))
 }
 
 /// How often dropped log lines are reported.

@@ -76,13 +76,12 @@ pub async fn load_file(service: &PaymentService, file: &Path) -> anyhow::Result<
     let text = tokio::fs::read_to_string(file)
         .await
         .with_context(|| format!("cannot read {}", file.display()))?;
-    let list: PaymentList = serde_json::from_str(&text)
-        .with_context(|| {
-            format!(
-                "{} is not a Form3 payment list or payment document",
-                file.display()
-            )
-        })?;
+    let list: PaymentList = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a Form3 payment list or payment document",
+            file.display()
+        )
+    })?;
     let mut report = SeedReport::default();
     for (index, value) in list.data.into_vec().into_iter().enumerate() {
         let position = index + 1;

@@ -30,7 +30,10 @@ fn seed_reports_what_it_created_and_what_it_rejected_with_why() {
 
 #[test]
 fn one_payment_document_seeds_as_a_list_of_one() {
-    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/form3-sample-payment.json");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/form3-sample-payment.json"
+    );
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_payments"))
         .args(["seed", sample, "--store", "memory"])
         .env("PAYMENTS_LOG", "warn")

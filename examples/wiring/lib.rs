@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod metrics;
 pub mod store;
+pub mod traces;
 pub mod usage_plan;
 
 /// The transport's cap on request bodies for `payments serve` (and the

@@ -1,6 +1,6 @@
-//! One log line per request: request id, method, matched route, status and
-//! latency. Deliberately nothing else: no headers (API keys), no bodies
-//! (account numbers, names), no query strings (cursors).
+//! One log line per request: request id, method, matched route, status,
+//! latency, trace and span. Deliberately nothing else: no headers (API
+//! keys), no bodies (account numbers, names), no query strings (cursors).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -13,6 +13,8 @@ use axum::response::Response;
 use tower::{Layer, Service};
 
 use http::Method;
+
+use crate::trace_context::TraceParent;
 
 /// The route template that handled a request, carried from the routing
 /// layer out to the access log on the response.
@@ -90,13 +92,16 @@ where
 }
 
 /// Writes the access line of one request: its id, method, route (or
-/// `unmatched`), status and how long the API took since `started`; and
-/// counts it in the request metrics.
-pub fn record(request_id: &str, method: &Method, response: &Response, started: Instant) {
-    let route = response
-        .extensions()
-        .get::<Route>()
-        .map_or("unmatched", |route| route.0.as_str());
+/// `unmatched`), status, how long the API took since `started`, and its
+/// trace and span ids; and counts it in the request metrics.
+pub fn record(
+    request_id: &str,
+    method: &Method,
+    response: &Response,
+    started: Instant,
+    trace: &TraceParent,
+) {
+    let route = route_of(response);
     let elapsed = started.elapsed();
     let latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     count(route, method, response.status(), elapsed);
@@ -107,8 +112,18 @@ pub fn record(request_id: &str, method: &Method, response: &Response, started: I
         route,
         status = response.status().as_u16(),
         latency_us,
+        trace_id = %trace.trace_id_hex(),
+        span_id = %trace.span_id_hex(),
         "request"
     );
+}
+
+/// The route template that answered, or `unmatched`.
+pub fn route_of(response: &Response) -> &str {
+    response
+        .extensions()
+        .get::<Route>()
+        .map_or("unmatched", |route| route.0.as_str())
 }
 
 /// The requests counter: by route template, method and status.

@@ -1,6 +1,7 @@
 //! What every answer gets, in one layer: its request id, settled before
-//! anything else runs and quoted by every problem; its access line; and the
-//! headers that keep it out of caches and browsers' guesses.
+//! anything else runs and quoted by every problem; its place in a trace
+//! (`traceparent`, [`trace_context`]); its access line; and the headers
+//! that keep it out of caches and browsers' guesses.
 //!
 //! A hand-written tower service rather than `axum::middleware::from_fn`:
 //! `from_fn` boxes the wrapped service and the future of every request,
@@ -19,7 +20,10 @@ use http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
 use http::{HeaderValue, Method};
 use tokio::task::futures::TaskLocalFuture;
 use tower::{Layer, Service};
+use tracing::instrument::Instrumented;
+use tracing::Instrument as _;
 
+use crate::trace_context::{self, TraceParent, SPAN_TARGET, TRACEPARENT};
 use crate::{access_log, request_id};
 
 /// The edge around the whole Router.
@@ -56,13 +60,33 @@ where
         let started = Instant::now();
         let id = request_id::settle(&request);
         let method = request.method().clone();
-        let inner = request_id::scope(id.clone(), self.inner.call(request));
+        let parent = request
+            .headers()
+            .get(TRACEPARENT)
+            .and_then(|value| value.to_str().ok())
+            .and_then(TraceParent::parse);
+        // Disabled (a callsite check) unless an OpenTelemetry layer or a
+        // DEBUG log takes it.
+        let span = tracing::debug_span!(
+            target: SPAN_TARGET,
+            "request",
+            otel.kind = "server",
+            http.request.method = method.as_str(),
+            http.route = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            request_id = id.as_str(),
+        );
+        let trace = trace_context::start(&span, parent);
+        let inner =
+            request_id::scope(id.clone(), self.inner.call(request)).instrument(span.clone());
         EdgeFuture {
             inner,
             finish: Some(Finish {
                 id,
                 method,
                 started,
+                trace,
+                span,
             }),
         }
     }
@@ -73,13 +97,15 @@ struct Finish {
     id: String,
     method: Method,
     started: Instant,
+    trace: TraceParent,
+    span: tracing::Span,
 }
 
 pin_project_lite::pin_project! {
     /// The response of [`Edge`]: the inner one, logged and stamped.
     pub struct EdgeFuture<F: Future> {
         #[pin]
-        inner: TaskLocalFuture<String, F>,
+        inner: Instrumented<TaskLocalFuture<String, F>>,
         finish: Option<Finish>,
     }
 }
@@ -94,8 +120,25 @@ where
         let this = self.project();
         let Ok(mut response) = ready!(this.inner.poll(cx));
         if let Some(finish) = this.finish.take() {
-            access_log::record(&finish.id, &finish.method, &response, finish.started);
+            access_log::record(
+                &finish.id,
+                &finish.method,
+                &response,
+                finish.started,
+                &finish.trace,
+            );
+            if !finish.span.is_disabled() {
+                finish
+                    .span
+                    .record("http.route", access_log::route_of(&response));
+                finish
+                    .span
+                    .record("http.response.status_code", response.status().as_u16());
+            }
             request_id::stamp(&mut response, &finish.id);
+            response
+                .headers_mut()
+                .insert(TRACEPARENT, finish.trace.header_value());
         }
         not_kept_not_sniffed(&mut response);
         Poll::Ready(Ok(response))

@@ -51,6 +51,7 @@
 //! | --- | --- |
 //! | `Cache-Control: no-store`, `X-Content-Type-Options: nosniff` | on every response |
 //! | request id | `x-request-id` kept from the request when sane, made otherwise; on every response and in every problem |
+//! | trace context | the caller's W3C `traceparent` continued (or a new trace), a `request` span of it, and `traceparent` on the response naming that span ([`trace_context`]) |
 //! | access log | one `payments::access` line per request: id, method, route, status, latency |
 //! | usage plans | only with [`ApiState::with_usage_plans`]: per-key throttle and daily quota, per-address throttle of keyless requests; 429 `/problems/too-many-requests` with `Retry-After`, and `RateLimit-Policy` / `RateLimit` on every limited response ([`UsagePlans`]) |
 //! | body limit | bodies over [`BODY_LIMIT`] are a 413 |
@@ -88,6 +89,7 @@ mod problem;
 mod recorder;
 pub mod reports;
 mod request_id;
+pub mod trace_context;
 mod usage_plan;
 
 pub use access_log::{DURATION as REQUEST_DURATION_METRIC, REQUESTS as REQUESTS_METRIC};

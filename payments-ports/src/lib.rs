@@ -45,6 +45,13 @@ pub mod service;
 pub mod testkit;
 
 pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
+
+/// The `tracing` target of the spans a request's trace is made of: the
+/// request (`http-api`), the use case ([`PaymentService`]'s methods, named
+/// after them) and each store call ([`MeteredRepository`], named after the
+/// operation). DEBUG level, so they cost a callsite check unless an
+/// OpenTelemetry layer (or a DEBUG log) takes them.
+pub const TRACE_TARGET: &str = "payments::trace";
 pub use metered::MeteredRepository;
 pub use repository::{
     error_chain, read_totals, refused_change, ChangeError, CreateError, DriverError, HistoryPage,

@@ -103,7 +103,14 @@ impl<R> MeteredRepository<R> {
         call: impl Future<Output = T>,
     ) -> T {
         let started = Instant::now();
-        let result = call.await;
+        let span = tracing::debug_span!(
+            target: crate::TRACE_TARGET,
+            "store",
+            otel.name = operation,
+            db.operation.name = operation,
+            db.system.name = self.store,
+        );
+        let result = tracing::Instrument::instrument(call, span).await;
         metrics::histogram!(DURATION, "operation" => operation, "store" => self.store)
             .record(started.elapsed().as_secs_f64());
         if let Some(error) = result.failure() {

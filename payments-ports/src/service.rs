@@ -267,6 +267,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// See [`CreatePaymentError`].
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "create_payment",
+        skip_all
+    )]
     pub async fn create_payment(
         &self,
         request: CreatePayment,
@@ -315,6 +321,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// See [`CreatePaymentError`].
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "replay_create",
+        skip_all
+    )]
     pub async fn replay_create(
         &self,
         organisation: OrganisationId,
@@ -372,6 +384,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// See [`FetchPaymentError`].
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "fetch_payment",
+        skip_all
+    )]
     pub async fn fetch_payment(
         &self,
         organisation: OrganisationId,
@@ -388,6 +406,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// See [`ListPaymentsError`].
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "list_payments",
+        skip_all
+    )]
     pub async fn list_payments(
         &self,
         organisation: OrganisationId,
@@ -410,6 +434,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// See [`ListPaymentsError`].
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "find_payments",
+        skip_all
+    )]
     pub async fn find_payments(
         &self,
         organisation: OrganisationId,
@@ -466,6 +496,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// See [`ReportPaymentsError`].
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "report_payments",
+        skip_all
+    )]
     pub async fn report_payments(
         &self,
         organisation: OrganisationId,
@@ -481,6 +517,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// See [`ListPaymentsError`].
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "payments_in_period",
+        skip_all
+    )]
     pub async fn payments_in_period(
         &self,
         organisation: OrganisationId,
@@ -498,6 +540,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// See [`UpdatePaymentError`].
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "update_payment",
+        skip_all
+    )]
     pub async fn update_payment(
         &self,
         organisation: OrganisationId,
@@ -517,6 +565,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// See [`DeletePaymentError`].
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "delete_payment",
+        skip_all
+    )]
     pub async fn delete_payment(
         &self,
         organisation: OrganisationId,
@@ -534,6 +588,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// See [`PaymentHistoryError`].
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "payment_history",
+        skip_all
+    )]
     pub async fn payment_history(
         &self,
         organisation: OrganisationId,
@@ -553,6 +613,12 @@ impl PaymentService {
     ///
     /// # Errors
     /// The store's error.
+    #[tracing::instrument(
+        target = "payments::trace",
+        level = "debug",
+        name = "purge_expired_idempotency_keys",
+        skip_all
+    )]
     pub async fn purge_expired_idempotency_keys(&self, limit: usize) -> Result<usize, StoreError> {
         let expired_up_to = self.key_retention.expired_up_to(self.clock.now());
         self.repository
@@ -564,6 +630,7 @@ impl PaymentService {
     ///
     /// # Errors
     /// The store's error when it does not.
+    #[tracing::instrument(target = "payments::trace", level = "debug", name = "ready", skip_all)]
     pub async fn ready(&self) -> Result<(), StoreError> {
         self.repository.ping().await
     }

@@ -625,7 +625,10 @@ mod tests {
 
     #[test]
     fn the_database_of_a_url_is_its_path() {
-        assert_eq!(database_of("postgres://postgres@127.0.0.1:5432/payments"), "payments");
+        assert_eq!(
+            database_of("postgres://postgres@127.0.0.1:5432/payments"),
+            "payments"
+        );
         assert_eq!(database_of("postgres://app@db/dev?sslmode=require"), "dev");
         assert_eq!(database_of("postgres://app@db:5432"), "payments");
         assert_eq!(database_of("postgres://app@db/"), "payments");

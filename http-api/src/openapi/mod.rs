@@ -89,7 +89,7 @@ fn document() -> OpenApi {
 }
 
 /// The headers more than one response carries.
-fn headers() -> [(String, ReferenceOr<Header>); 4] {
+fn headers() -> [(String, ReferenceOr<Header>); 5] {
     let header = |description: &str, schema: serde_json::Value| {
         ReferenceOr::Item(Header {
             description: Some(description.to_owned()),
@@ -112,6 +112,13 @@ fn headers() -> [(String, ReferenceOr<Header>); 4] {
             header(
                 "The request's id: the client's own x-request-id when it is 1 to 128 letters, digits, -, _, . or :, else one the server made. Also in every problem and in the access log.",
                 json!({ "type": "string" }),
+            ),
+        ),
+        (
+            "TraceParent".to_owned(),
+            header(
+                "W3C Trace Context: this request's span, in the caller's trace when the request sent a valid traceparent, else in a new one (00-<trace id>-<span id>-<flags>).",
+                json!({ "type": "string", "pattern": "^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?!\\n)$" }),
             ),
         ),
         (
@@ -145,7 +152,8 @@ fn header_ref(name: &str) -> ReferenceOr<Header> {
 
 /// What the layers around every route add, written into every operation:
 /// the open routes need no key; any request may meet the usage plan (429);
-/// every response carries `x-request-id`; a 503 says when to retry.
+/// every response carries `x-request-id` and `traceparent`; a 503 says
+/// when to retry.
 fn every_operation(api: &mut OpenApi) {
     let Some(paths) = api.paths.as_mut() else {
         return;
@@ -168,6 +176,18 @@ fn every_operation(api: &mut OpenApi) {
             if OPEN_ROUTES.contains(&path.as_str()) {
                 operation.security = vec![SecurityRequirement::new()];
             }
+            operation.parameters.push(ReferenceOr::Item(
+                serde_json::from_value(json!({
+                    "name": crate::trace_context::TRACEPARENT,
+                    "in": "header",
+                    "required": false,
+                    // Any text: one that is not a valid traceparent is
+                    // ignored, never refused.
+                    "schema": { "type": "string" },
+                    "description": "The caller's span (W3C Trace Context, 00-<trace id>-<parent id>-<flags>): the request's span joins its trace. One that is not valid is ignored and a new trace starts.",
+                }))
+                .expect("a parameter in OpenAPI's form"),
+            ));
             let responses = operation.responses.get_or_insert_with(Default::default);
             let mut too_many = operations::problem("Over the usage plan: the API key's throttle or daily quota, or, without a known key, the client address's throttle. Only where the server applies usage plans (payments serve with PAYMENTS_THROTTLE_RATE or PAYMENTS_QUOTA_PER_DAY); on Lambda, API Gateway's usage plan answers instead. Limited clients' responses of any status carry RateLimit-Policy and RateLimit.");
             too_many.headers.extend([
@@ -191,6 +211,10 @@ fn every_operation(api: &mut OpenApi) {
                 response
                     .headers
                     .insert(crate::REQUEST_ID.to_owned(), header_ref("RequestId"));
+                response.headers.insert(
+                    crate::trace_context::TRACEPARENT.to_owned(),
+                    header_ref("TraceParent"),
+                );
             }
         }
     }
