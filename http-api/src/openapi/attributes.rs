@@ -5,7 +5,7 @@
 //! these schemas state the domain's rules, not the input's shape; each
 //! type here stands for the domain type of the same name.
 
-use schemars::{JsonSchema, Schema, SchemaGenerator};
+use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
 use super::rules::{self, reference, schema, CurrencyCode};
@@ -70,133 +70,97 @@ fn both(first: &str, second: &str) -> Value {
     json!({ first: [second], second: [first] })
 }
 
-impl JsonSchema for Attributes {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "PaymentAttributes".into()
-    }
+component!(Attributes, "PaymentAttributes", |generator| {
+    schema(json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["amount", "currency"],
+        "properties": attribute_properties(generator, true),
+        "description": "The Form3 attribute set plus description and payment_timestamp. Only amount and currency are required. An amount has no more places than its currency's ISO 4217 minor units (the anyOf, by minor units).",
+        "anyOf": rules::places_by_currency("amount", "currency"),
+    }))
+});
 
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        schema(json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["amount", "currency"],
-            "properties": attribute_properties(generator, true),
-            "description": "The Form3 attribute set plus description and payment_timestamp. Only amount and currency are required. An amount has no more places than its currency's ISO 4217 minor units (the anyOf, by minor units).",
-            "anyOf": rules::places_by_currency("amount", "currency"),
-        }))
-    }
-}
+component!(AttributesPatch, "PaymentAttributesPatch", |generator| {
+    schema(json!({
+        "type": "object",
+        "additionalProperties": false,
+        "minProperties": 1,
+        "properties": attribute_properties(generator, false),
+        "description": "Only the attributes given change; objects merge member by member, sender_charges is replaced whole; null is refused.",
+        "anyOf": rules::places_by_currency("amount", "currency"),
+    }))
+});
 
-impl JsonSchema for AttributesPatch {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "PaymentAttributesPatch".into()
-    }
+component!(Party, "Party", |_generator| {
+    schema(json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "account_name": rules::text(),
+            "account_number": rules::account_number(),
+            "account_number_code": rules::account_number_code(),
+            "account_type": { "type": "integer", "minimum": 0, "maximum": u32::MAX },
+            "address": rules::text(),
+            "bank_id": rules::text(),
+            "bank_id_code": rules::text(),
+            "name": rules::text(),
+        },
+        "if": {
+            "required": ["account_number_code"],
+            "properties": { "account_number_code": { "const": payments_domain::AccountNumberCode::IBAN } },
+        },
+        "then": { "properties": { "account_number": { "pattern": rules::iban_pattern() } } },
+        "description": "With account_number_code IBAN, the account number is shaped like an IBAN (country, two check digits, 11 to 30 letters or digits; the check digits are not verified).",
+    }))
+});
 
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        schema(json!({
-            "type": "object",
-            "additionalProperties": false,
-            "minProperties": 1,
-            "properties": attribute_properties(generator, false),
-            "description": "Only the attributes given change; objects merge member by member, sender_charges is replaced whole; null is refused.",
-            "anyOf": rules::places_by_currency("amount", "currency"),
-        }))
-    }
-}
+component!(SponsorParty, "SponsorParty", |_generator| {
+    schema(json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "account_number": rules::account_number(),
+            "bank_id": rules::text(),
+            "bank_id_code": rules::text(),
+        },
+    }))
+});
 
-impl JsonSchema for Party {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Party".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        schema(json!({
-            "type": "object",
-            "additionalProperties": false,
-            "properties": {
-                "account_name": rules::text(),
-                "account_number": rules::account_number(),
-                "account_number_code": rules::account_number_code(),
-                "account_type": { "type": "integer", "minimum": 0, "maximum": u32::MAX },
-                "address": rules::text(),
-                "bank_id": rules::text(),
-                "bank_id_code": rules::text(),
-                "name": rules::text(),
-            },
-            "if": {
-                "required": ["account_number_code"],
-                "properties": { "account_number_code": { "const": payments_domain::AccountNumberCode::IBAN } },
-            },
-            "then": { "properties": { "account_number": { "pattern": rules::iban_pattern() } } },
-            "description": "With account_number_code IBAN, the account number is shaped like an IBAN (country, two check digits, 11 to 30 letters or digits; the check digits are not verified).",
-        }))
-    }
-}
-
-impl JsonSchema for SponsorParty {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "SponsorParty".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        schema(json!({
-            "type": "object",
-            "additionalProperties": false,
-            "properties": {
-                "account_number": rules::account_number(),
-                "bank_id": rules::text(),
-                "bank_id_code": rules::text(),
-            },
-        }))
-    }
-}
-
-impl JsonSchema for ChargesInformation {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "ChargesInformation".into()
-    }
-
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        let currency = reference::<CurrencyCode>(generator);
-        schema(json!({
-            "type": "object",
-            "additionalProperties": false,
-            "properties": {
-                "bearer_code": rules::bearer_code(),
-                "receiver_charges_amount": rules::amount(),
-                "receiver_charges_currency": currency,
-                "sender_charges": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "additionalProperties": false,
-                        "required": ["amount", "currency"],
-                        "properties": { "amount": rules::amount(), "currency": currency },
-                        "anyOf": rules::places_by_currency("amount", "currency"),
-                    },
+component!(ChargesInformation, "ChargesInformation", |generator| {
+    let currency = reference::<CurrencyCode>(generator);
+    schema(json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "bearer_code": rules::bearer_code(),
+            "receiver_charges_amount": rules::amount(),
+            "receiver_charges_currency": currency,
+            "sender_charges": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["amount", "currency"],
+                    "properties": { "amount": rules::amount(), "currency": currency },
+                    "anyOf": rules::places_by_currency("amount", "currency"),
                 },
             },
-            "anyOf": rules::places_by_currency("receiver_charges_amount", "receiver_charges_currency"),
-        }))
-    }
-}
+        },
+        "anyOf": rules::places_by_currency("receiver_charges_amount", "receiver_charges_currency"),
+    }))
+});
 
-impl JsonSchema for Fx {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Fx".into()
-    }
-
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        schema(json!({
-            "type": "object",
-            "additionalProperties": false,
-            "properties": {
-                "contract_reference": rules::text(),
-                "exchange_rate": rules::exchange_rate(),
-                "original_amount": rules::amount(),
-                "original_currency": reference::<CurrencyCode>(generator),
-            },
-            "anyOf": rules::places_by_currency("original_amount", "original_currency"),
-        }))
-    }
-}
+component!(Fx, "Fx", |generator| {
+    schema(json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "contract_reference": rules::text(),
+            "exchange_rate": rules::exchange_rate(),
+            "original_amount": rules::amount(),
+            "original_currency": reference::<CurrencyCode>(generator),
+        },
+        "anyOf": rules::places_by_currency("original_amount", "original_currency"),
+    }))
+});

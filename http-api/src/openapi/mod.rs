@@ -26,6 +26,23 @@ use serde_json::json;
 
 use crate::operations::OPEN_ROUTES;
 
+/// `impl JsonSchema for $type`: the component `$name`, its schema the
+/// body, built with the generator (which registers the components it
+/// refers to).
+macro_rules! component {
+    ($type:ty, $name:literal, |$generator:ident| $body:block) => {
+        impl schemars::JsonSchema for $type {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+
+            fn json_schema($generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $body
+            }
+        }
+    };
+}
+
 mod attributes;
 mod documents;
 pub(crate) mod operations;

@@ -214,23 +214,17 @@ pub(crate) fn places_by_currency(amount: &str, currency: &str) -> Value {
 /// The accepted currency codes, as the `Currency` component.
 pub(crate) struct CurrencyCode;
 
-impl JsonSchema for CurrencyCode {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Currency".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let codes: Vec<String> = Currency::all()
-            .map(|currency| currency.code().to_owned())
-            .collect();
-        json_schema!({
-            "type": "string",
-            "enum": codes,
-            "description": "An active ISO 4217 code: the codes the server accepts, from the same table it judges by.",
-            "examples": ["GBP"],
-        })
-    }
-}
+component!(CurrencyCode, "Currency", |_generator| {
+    let codes: Vec<String> = Currency::all()
+        .map(|currency| currency.code().to_owned())
+        .collect();
+    json_schema!({
+        "type": "string",
+        "enum": codes,
+        "description": "An active ISO 4217 code: the codes the server accepts, from the same table it judges by.",
+        "examples": ["GBP"],
+    })
+});
 
 /// `{"$ref": ...}` to `T`'s component, registering it.
 pub(crate) fn reference<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
