@@ -14,7 +14,7 @@ use tower::{Layer, Service};
 
 use http::Method;
 
-use crate::trace_context::TraceParent;
+use crate::trace_context::TraceText;
 
 /// The route template that handled a request, carried from the routing
 /// layer out to the access log on the response.
@@ -99,7 +99,7 @@ pub fn record(
     method: &Method,
     response: &Response,
     started: Instant,
-    trace: &TraceParent,
+    trace: &TraceText,
 ) {
     let route = route_of(response);
     let elapsed = started.elapsed();
@@ -112,8 +112,8 @@ pub fn record(
         route,
         status = response.status().as_u16(),
         latency_us,
-        trace_id = %trace.trace_id_hex(),
-        span_id = %trace.span_id_hex(),
+        trace_id = trace.trace_id(),
+        span_id = trace.span_id(),
         "request"
     );
 }

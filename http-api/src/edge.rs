@@ -120,12 +120,13 @@ where
         let this = self.project();
         let Ok(mut response) = ready!(this.inner.poll(cx));
         if let Some(finish) = this.finish.take() {
+            let trace = finish.trace.text();
             access_log::record(
                 &finish.id,
                 &finish.method,
                 &response,
                 finish.started,
-                &finish.trace,
+                &trace,
             );
             if !finish.span.is_disabled() {
                 finish
@@ -138,7 +139,7 @@ where
             request_id::stamp(&mut response, &finish.id);
             response
                 .headers_mut()
-                .insert(TRACEPARENT, finish.trace.header_value());
+                .insert(TRACEPARENT, trace.header_value());
         }
         not_kept_not_sniffed(&mut response);
         Poll::Ready(Ok(response))

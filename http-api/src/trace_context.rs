@@ -69,25 +69,48 @@ impl TraceParent {
         })
     }
 
-    /// The trace id as 32 lower-case hex digits.
-    pub fn trace_id_hex(&self) -> String {
-        to_hex(&self.trace_id)
+    /// The `traceparent` text (`00-<trace>-<span>-<flags>`), written on the
+    /// stack: the header and the access line take it from there.
+    pub fn text(&self) -> TraceText {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = *b"00-00000000000000000000000000000000-0000000000000000-00";
+        let mut write = |at: usize, bytes: &[u8]| {
+            for (index, byte) in bytes.iter().enumerate() {
+                text[at + 2 * index] = DIGITS[usize::from(byte >> 4)];
+                text[at + 2 * index + 1] = DIGITS[usize::from(byte & 0xf)];
+            }
+        };
+        write(3, &self.trace_id);
+        write(36, &self.span_id);
+        write(53, &[self.flags]);
+        TraceText(text)
+    }
+}
+
+/// A `traceparent` as text, on the stack.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceText([u8; 55]);
+
+impl TraceText {
+    /// The whole value.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits, letters and dashes are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
-    /// The span id as 16 lower-case hex digits.
-    pub fn span_id_hex(&self) -> String {
-        to_hex(&self.span_id)
+    /// The trace id: 32 lower-case hex digits.
+    pub fn trace_id(&self) -> &str {
+        &self.as_str()[3..35]
     }
 
-    /// The header value (`00-<trace>-<span>-<flags>`).
+    /// The span id: 16 lower-case hex digits.
+    pub fn span_id(&self) -> &str {
+        &self.as_str()[36..52]
+    }
+
+    /// The header value.
     pub fn header_value(&self) -> HeaderValue {
-        let text = format!(
-            "00-{}-{}-{:02x}",
-            self.trace_id_hex(),
-            self.span_id_hex(),
-            self.flags
-        );
-        HeaderValue::from_str(&text).unwrap_or_else(|_| {
+        HeaderValue::from_bytes(&self.0).unwrap_or_else(|_| {
             HeaderValue::from_static("00-00000000000000000000000000000000-0000000000000000-00")
         })
     }
@@ -109,16 +132,6 @@ fn hex<const N: usize>(text: &str) -> Option<[u8; N]> {
         *byte = value(pair[0])? << 4 | value(pair[1])?;
     }
     Some(bytes)
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(2 * bytes.len()), |mut text, byte| {
-            let _ = write!(text, "{byte:02x}");
-            text
-        })
 }
 
 /// The request's place in its trace: `span`'s ids when an OpenTelemetry
@@ -198,10 +211,12 @@ mod tests {
     #[test]
     fn a_valid_traceparent_is_read_and_written_back_the_same() {
         let parent = TraceParent::parse(SAMPLE).unwrap();
-        assert_eq!(parent.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
-        assert_eq!(parent.span_id_hex(), "00f067aa0ba902b7");
+        let text = parent.text();
+        assert_eq!(text.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(text.span_id(), "00f067aa0ba902b7");
         assert_eq!(parent.flags, 1);
-        assert_eq!(parent.header_value(), SAMPLE);
+        assert_eq!(text.as_str(), SAMPLE);
+        assert_eq!(text.header_value(), SAMPLE);
     }
 
     #[test]

@@ -79,7 +79,7 @@ component!(ListDocument<Record>, "RecordList", |generator| {
 
 /// The `data` of a posted payment document: `required` members, the
 /// version's schema and the attributes'.
-fn posted_data(required: &[&str], version: Value, attributes: Value) -> Value {
+fn posted_data(required: &[&str], version: &Value, attributes: &Value) -> Value {
     json!({
         "type": "object",
         "additionalProperties": false,
@@ -97,8 +97,8 @@ fn posted_data(required: &[&str], version: Value, attributes: Value) -> Value {
 component!(CreateDocument, "NewPaymentDocument", |generator| {
     let data = posted_data(
         &["id", "organisation_id", "attributes"],
-        json!({ "const": 0 }),
-        reference::<Attributes>(generator),
+        &json!({ "const": 0 }),
+        &reference::<Attributes>(generator),
     );
     schema(json!({
         "type": "object",
@@ -118,8 +118,8 @@ component!(CreateDocument, "NewPaymentDocument", |generator| {
 component!(UpdateDocument, "PatchPaymentDocument", |generator| {
     let data = posted_data(
         &["id", "version", "attributes"],
-        rules::version(),
-        reference::<AttributesPatch>(generator),
+        &rules::version(),
+        &reference::<AttributesPatch>(generator),
     );
     schema(json!({
         "type": "object",
