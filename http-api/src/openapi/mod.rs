@@ -14,8 +14,8 @@ use std::sync::LazyLock;
 
 use aide::generate::in_context;
 use aide::openapi::{
-    ApiKeyLocation, Components, Header, Info, OpenApi, ParameterSchemaOrContent, ReferenceOr,
-    SchemaObject, SecurityRequirement, SecurityScheme,
+    ApiKeyLocation, Components, Header, Info, OpenApi, ReferenceOr, SecurityRequirement,
+    SecurityScheme,
 };
 use axum::response::{IntoResponse, Response};
 use http::header::{HeaderValue, CONTENT_TYPE};
@@ -107,22 +107,7 @@ fn document() -> OpenApi {
 
 /// The headers more than one response carries.
 fn headers() -> [(String, ReferenceOr<Header>); 5] {
-    let header = |description: &str, schema: serde_json::Value| {
-        ReferenceOr::Item(Header {
-            description: Some(description.to_owned()),
-            style: aide::openapi::HeaderStyle::Simple,
-            required: false,
-            deprecated: None,
-            format: ParameterSchemaOrContent::Schema(SchemaObject {
-                json_schema: rules::schema(schema),
-                external_docs: None,
-                example: None,
-            }),
-            example: None,
-            examples: IndexMap::new(),
-            extensions: IndexMap::new(),
-        })
-    };
+    let header = |description: &str, schema| operations::header(Some(description), schema);
     [
         (
             "RequestId".to_owned(),
@@ -193,18 +178,15 @@ fn every_operation(api: &mut OpenApi) {
             if OPEN_ROUTES.contains(&path.as_str()) {
                 operation.security = vec![SecurityRequirement::new()];
             }
-            operation.parameters.push(ReferenceOr::Item(
-                serde_json::from_value(json!({
-                    "name": crate::trace_context::TRACEPARENT,
-                    "in": "header",
-                    "required": false,
-                    // Any text: one that is not a valid traceparent is
-                    // ignored, never refused.
-                    "schema": { "type": "string" },
-                    "description": "The caller's span (W3C Trace Context, 00-<trace id>-<parent id>-<flags>): the request's span joins its trace. One that is not valid is ignored and a new trace starts.",
-                }))
-                .expect("a parameter in OpenAPI's form"),
-            ));
+            operation.parameters.push(operations::parameter(json!({
+                "name": crate::trace_context::TRACEPARENT,
+                "in": "header",
+                "required": false,
+                // Any text: one that is not a valid traceparent is ignored,
+                // never refused.
+                "schema": { "type": "string" },
+                "description": "The caller's span (W3C Trace Context, 00-<trace id>-<parent id>-<flags>): the request's span joins its trace. One that is not valid is ignored and a new trace starts.",
+            })));
             let responses = operation.responses.get_or_insert_with(Default::default);
             let mut too_many = operations::problem("Over the usage plan: the API key's throttle or daily quota, or, without a known key, the client address's throttle. Only where the server applies usage plans (payments serve with PAYMENTS_THROTTLE_RATE or PAYMENTS_QUOTA_PER_DAY); on Lambda, API Gateway's usage plan answers instead. Limited clients' responses of any status carry RateLimit-Policy and RateLimit.");
             too_many.headers.extend([

@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde_json::{json, Value};
 
-use super::documents::{EXAMPLE_ID, EXAMPLE_ORGANISATION};
+use super::documents::EXAMPLE_ID;
 use super::rules::{self, schema, CurrencyCode};
 use crate::filters::{Names, Target};
 use crate::form3::{CreateDocument, Document, EventResource, PaymentResource, UpdateDocument};
@@ -102,7 +102,7 @@ fn keyed(operation: &mut Operation) {
 }
 
 /// A header of `schema`.
-fn header(description: Option<&str>, schema: Value) -> ReferenceOr<Header> {
+pub(super) fn header(description: Option<&str>, schema: Value) -> ReferenceOr<Header> {
     ReferenceOr::Item(Header {
         description: description.map(str::to_owned),
         style: aide::openapi::HeaderStyle::Simple,
@@ -197,7 +197,7 @@ fn links(verb: &str, to: &[&str]) -> IndexMap<String, ReferenceOr<Link>> {
 }
 
 /// A parameter from its JSON form.
-fn parameter(value: Value) -> ReferenceOr<Parameter> {
+pub(super) fn parameter(value: Value) -> ReferenceOr<Parameter> {
     ReferenceOr::Item(serde_json::from_value(value).expect("a parameter in OpenAPI's form"))
 }
 
@@ -596,11 +596,10 @@ pub(crate) fn report_payments(op: TransformOperation<'_>) -> TransformOperation<
                 );
             }
             respond(operation, 200, report);
+            keyed(operation);
+            // What a 400 means here, in the place keyed gave it.
             respond(operation, 400, problem("A missing or bad from or to, to not after from, an unknown parameter or filter, or a bad filter value (the detail names it)"));
-            respond(operation, 401, problem("Missing or unknown x-api-key"));
             respond(operation, 422, problem("A currency's sum is beyond an exact decimal (about 7.9 × 10^28): type total-too-large; ask for a shorter period"));
-            respond(operation, 500, problem("Unexpected failure; the body says nothing of the cause"));
-            respond(operation, 503, problem("The store is unavailable; see Retry-After"));
             op
         })
 }
@@ -650,61 +649,11 @@ pub(crate) fn openapi(op: TransformOperation<'_>) -> TransformOperation<'_> {
     })
 }
 
-/// The public Form3 sample payment, as the create example.
+/// The public Form3 sample payment, as the create example: the file the
+/// tests and `make dev` load too.
 fn form3_sample() -> Value {
-    json!({ "data": {
-        "attributes": {
-            "amount": "100.21",
-            "beneficiary_party": {
-                "account_name": "W Owens",
-                "account_number": "31926819",
-                "account_number_code": "BBAN",
-                "account_type": 0,
-                "address": "1 The Beneficiary Localtown SE2",
-                "bank_id": "403000",
-                "bank_id_code": "GBDSC",
-                "name": "Wilfred Jeremiah Owens",
-            },
-            "charges_information": {
-                "bearer_code": "SHAR",
-                "receiver_charges_amount": "1.00",
-                "receiver_charges_currency": "USD",
-                "sender_charges": [
-                    { "amount": "5.00", "currency": "GBP" },
-                    { "amount": "10.00", "currency": "USD" },
-                ],
-            },
-            "currency": "GBP",
-            "debtor_party": {
-                "account_name": "EJ Brown Black",
-                "account_number": "GB29XABC10161234567801",
-                "account_number_code": "IBAN",
-                "address": "10 Debtor Crescent Sourcetown NE1",
-                "bank_id": "203301",
-                "bank_id_code": "GBDSC",
-                "name": "Emelia Jane Brown",
-            },
-            "end_to_end_reference": "Wil piano Jan",
-            "fx": {
-                "contract_reference": "FX123",
-                "exchange_rate": "2.00000",
-                "original_amount": "200.42",
-                "original_currency": "USD",
-            },
-            "numeric_reference": "1002001",
-            "payment_id": "123456789012345678",
-            "payment_purpose": "Paying for goods/services",
-            "payment_scheme": "FPS",
-            "payment_type": "Credit",
-            "processing_date": "2017-01-18",
-            "reference": "Payment for Em's piano lessons",
-            "scheme_payment_sub_type": "InternetBanking",
-            "scheme_payment_type": "ImmediatePayment",
-            "sponsor_party": { "account_number": "56781234", "bank_id": "123123", "bank_id_code": "GBDSC" },
-        },
-        "id": EXAMPLE_ID,
-        "organisation_id": EXAMPLE_ORGANISATION,
-        "type": crate::form3::RESOURCE_TYPE,
-        "version": 0,
-    } })
+    serde_json::from_str(include_str!(
+        "../../../tests/data/form3-sample-payment.json"
+    ))
+    .expect("the Form3 sample is JSON")
 }
