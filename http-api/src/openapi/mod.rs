@@ -87,7 +87,7 @@ fn document() -> OpenApi {
         security: vec![SecurityRequirement::from([(API_KEY_SCHEME.to_owned(), Vec::new())])],
         ..OpenApi::default()
     };
-    let _ = crate::routes().finish_api(&mut api);
+    let _ = crate::routes(true).finish_api(&mut api);
     let components = api.components.get_or_insert_with(Components::default);
     components.security_schemes.insert(
         API_KEY_SCHEME.to_owned(),

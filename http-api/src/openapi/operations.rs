@@ -23,6 +23,14 @@ use crate::reports::ReportDocument;
 use crate::PROBLEM_JSON;
 use payments_ports::{PageSize, MAX_PAGE_SIZE};
 
+/// What describes one route's operation.
+pub(crate) type Describe = for<'a> fn(TransformOperation<'a>) -> TransformOperation<'a>;
+
+/// The description of a route served but not being documented: nothing.
+pub(crate) fn undescribed(op: TransformOperation<'_>) -> TransformOperation<'_> {
+    op
+}
+
 /// `T`'s component, registering it.
 fn component<T: JsonSchema>() -> SchemaObject {
     in_context(|context| object(context.schema.subschema_for::<T>()))
