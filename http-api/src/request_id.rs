@@ -46,16 +46,21 @@ fn sane(value: &HeaderValue) -> Option<String> {
 fn generate() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let number = NEXT.fetch_add(1, Ordering::Relaxed);
-    uuid::Uuid::from_u64_pair(process_half(), number).to_string()
+    uuid::Uuid::from_u64_pair(process_seed()[0], number).to_string()
 }
 
-/// The random half of this process's request ids.
-fn process_half() -> u64 {
-    static HALF: OnceLock<u64> = OnceLock::new();
-    // A request id is not a domain id; it only has to be unique.
+/// Two random numbers drawn once per process, behind the ids the API
+/// makes without drawing per request: request ids here, trace and span
+/// ids in [`crate::trace_context`].
+pub(crate) fn process_seed() -> [u64; 2] {
+    static SEED: OnceLock<[u64; 2]> = OnceLock::new();
+    // These ids are not domain ids; they only have to be unique.
     #[allow(clippy::disallowed_methods)]
-    let draw = || uuid::Uuid::new_v4().as_u64_pair().0;
-    *HALF.get_or_init(draw)
+    let draw = || {
+        let (high, low) = uuid::Uuid::new_v4().as_u64_pair();
+        [high, low]
+    };
+    *SEED.get_or_init(draw)
 }
 
 /// The request's id: the client's when sane, a new one otherwise. Inside,

@@ -13,13 +13,14 @@
 //! drawing randomness per request.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
 
 use http::HeaderValue;
 use opentelemetry::trace::{
     SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
 };
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+use crate::request_id::process_seed;
 
 /// The request header carrying the caller's trace, and the response header
 /// naming the request's span.
@@ -172,25 +173,13 @@ pub fn start(span: &tracing::Span, parent: Option<TraceParent>) -> TraceParent {
     }
 }
 
-/// Where this process's made ids start: drawn once.
-fn process_seed() -> [u64; 2] {
-    static SEED: OnceLock<[u64; 2]> = OnceLock::new();
-    // Trace ids are not domain ids; they only have to be unique.
-    #[allow(clippy::disallowed_methods)]
-    let draw = || {
-        let (high, low) = uuid::Uuid::new_v4().as_u64_pair();
-        [high, low]
-    };
-    *SEED.get_or_init(draw)
-}
-
 /// The count behind made ids.
 static NEXT: AtomicU64 = AtomicU64::new(1);
 
-/// A new trace id: the process's random half, then a count.
+/// A new trace id: a random half of the process's, then a count.
 fn new_trace_id() -> [u8; 16] {
     let mut id = [0; 16];
-    id[..8].copy_from_slice(&process_seed()[0].to_be_bytes());
+    id[..8].copy_from_slice(&process_seed()[1].to_be_bytes());
     id[8..].copy_from_slice(&NEXT.fetch_add(1, Ordering::Relaxed).to_be_bytes());
     id
 }
@@ -198,7 +187,7 @@ fn new_trace_id() -> [u8; 16] {
 /// A new span id: the process's other random half plus a count, never
 /// zero.
 fn new_span_id() -> [u8; 8] {
-    let id = process_seed()[1].wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed));
+    let id = process_seed()[0].wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed));
     (if id == 0 { 1 } else { id }).to_be_bytes()
 }
 
