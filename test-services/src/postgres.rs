@@ -381,8 +381,6 @@ impl Cluster {
 pub struct DevDatabase {
     /// The database's URL.
     pub url: String,
-    /// Where the started cluster lives, when one was started.
-    pub started: Option<PathBuf>,
     cluster: Option<Cluster>,
 }
 
@@ -394,8 +392,9 @@ impl DevDatabase {
     /// starts, or the database cannot be created.
     pub async fn open(wanted: &str) -> Result<Self, String> {
         let database = database_of(wanted);
-        let (server, cluster) = if answers(&with_database(wanted, "postgres")).await.is_ok() {
-            (with_database(wanted, "postgres"), None)
+        let named = with_database(wanted, "postgres");
+        let (server, cluster) = if answers(&named).await.is_ok() {
+            (named, None)
         } else {
             let cluster = Cluster::prepare(dev_cluster_root()).await?;
             cluster.stop().await;
@@ -419,15 +418,16 @@ impl DevDatabase {
                 .map_err(|error| format!("cannot create the database {database}: {error}"))?;
         }
         let _ = admin.close().await;
-        let url = match &cluster {
-            Some(_) => with_database(&server, &database),
-            None => with_database(wanted, &database),
-        };
         Ok(Self {
-            url,
-            started: cluster.as_ref().map(|cluster| cluster.root.clone()),
+            url: with_database(&server, &database),
             cluster,
         })
+    }
+
+    /// Where the cluster [`open`](Self::open) started lives, if it started
+    /// one.
+    pub fn started(&self) -> Option<&Path> {
+        self.cluster.as_ref().map(|cluster| cluster.root.as_path())
     }
 
     /// Stops the cluster, if [`open`](Self::open) started one.

@@ -28,7 +28,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match &database.started {
+    match database.started() {
         Some(folder) => eprintln!(
             "nothing answered at {wanted}: started a PostgreSQL cluster in {} (stopped on Ctrl-C)",
             folder.display()
@@ -49,7 +49,7 @@ async fn main() -> ExitCode {
         _ = interrupt.recv() => {}
         _ = terminate.recv() => {}
     }
-    if database.started.is_some() {
+    if database.started().is_some() {
         eprintln!("stopping the PostgreSQL cluster");
     }
     database.stop().await;
