@@ -44,9 +44,7 @@ const DEFAULT_STORE: &str = "dynamodb";
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     http_lambda::init_json_logging();
-    let namespace = std::env::var("PAYMENTS_METRICS_NAMESPACE")
-        .ok()
-        .filter(|namespace| !namespace.trim().is_empty())
+    let namespace = set("PAYMENTS_METRICS_NAMESPACE")
         .unwrap_or_else(|| http_lambda::emf::DEFAULT_NAMESPACE.to_owned());
     if let Err(error) = http_lambda::init_emf_metrics(namespace.trim()) {
         tracing::warn!(%error, "no metrics: another recorder was installed first");
@@ -87,12 +85,17 @@ async fn init() -> anyhow::Result<ApiState> {
     Ok(ApiState::new(service, keys).with_currency_aliases(currency::aliases_from_env()?))
 }
 
+/// The variable `name`, when set to something other than blanks (as
+/// written: the callers trim it).
+fn set(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
+
 /// `PAYMENTS_STORE`, or [`DEFAULT_STORE`].
 fn store_kind() -> anyhow::Result<StoreKind> {
-    let name = std::env::var("PAYMENTS_STORE")
-        .ok()
-        .filter(|name| !name.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_STORE.to_owned());
+    let name = set("PAYMENTS_STORE").unwrap_or_else(|| DEFAULT_STORE.to_owned());
     StoreKind::from_str(name.trim(), true).map_err(|_| {
         let known: Vec<String> = StoreKind::value_variants()
             .iter()
@@ -111,11 +114,6 @@ fn store_kind() -> anyhow::Result<StoreKind> {
 /// configuration) or else from `PAYMENTS_API_KEYS`. Neither is an error
 /// here, never a generated key.
 async fn required_keys() -> anyhow::Result<ApiKeys> {
-    let set = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|value| !value.trim().is_empty())
-    };
     if let Some(secret_id) = set("PAYMENTS_API_KEYS_SECRET_ID") {
         return keys::from_secrets_manager(secret_id.trim()).await;
     }
