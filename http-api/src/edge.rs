@@ -11,6 +11,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
@@ -23,18 +24,24 @@ use tower::{Layer, Service};
 use tracing::instrument::Instrumented;
 use tracing::Instrument as _;
 
+use crate::access_log::RequestMetrics;
 use crate::trace_context::{self, TraceParent, SPAN_TARGET, TRACEPARENT};
 use crate::{access_log, request_id};
 
-/// The edge around the whole Router.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct EdgeLayer;
+/// The edge around the whole Router, counting requests in `metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct EdgeLayer {
+    metrics: Arc<RequestMetrics>,
+}
 
 impl<S> Layer<S> for EdgeLayer {
     type Service = Edge<S>;
 
     fn layer(&self, inner: S) -> Edge<S> {
-        Edge { inner }
+        Edge {
+            inner,
+            metrics: Arc::clone(&self.metrics),
+        }
     }
 }
 
@@ -42,6 +49,7 @@ impl<S> Layer<S> for EdgeLayer {
 #[derive(Debug, Clone)]
 pub struct Edge<S> {
     inner: S,
+    metrics: Arc<RequestMetrics>,
 }
 
 impl<S> Service<Request> for Edge<S>
@@ -82,6 +90,7 @@ where
         EdgeFuture {
             inner,
             finish: Some(Finish {
+                metrics: Arc::clone(&self.metrics),
                 id,
                 method,
                 started,
@@ -94,6 +103,7 @@ where
 
 /// What the edge adds once the response is there.
 struct Finish {
+    metrics: Arc<RequestMetrics>,
     id: String,
     method: Method,
     started: Instant,
@@ -122,6 +132,7 @@ where
         if let Some(finish) = this.finish.take() {
             let trace = finish.trace.text();
             access_log::record(
+                &finish.metrics,
                 &finish.id,
                 &finish.method,
                 &response,

@@ -248,5 +248,5 @@ pub fn router(state: ApiState) -> Router {
         Some(limits) => routes.layer(from_fn_with_state(limits.clone(), usage_plan::middleware)),
         None => routes,
     };
-    routes.layer(edge::EdgeLayer).with_state(state)
+    routes.layer(edge::EdgeLayer::default()).with_state(state)
 }
