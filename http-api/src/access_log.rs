@@ -153,50 +153,39 @@ pub struct RequestMetrics {
     routes: RwLock<HashMap<Box<str>, RouteMetrics>>,
 }
 
-/// One route's handles.
-#[derive(Debug, Default)]
-struct RouteMetrics {
-    /// The requests counter, by method and status.
-    requests: HashMap<(&'static str, StatusCode), Counter>,
-    /// The latency histogram, by method.
-    durations: HashMap<&'static str, Histogram>,
-}
+/// One route's handles, by method and status: the requests counter of
+/// those labels and the latency histogram of the method (the same
+/// histogram under every status, as the recorder keys it by its labels).
+type RouteMetrics = HashMap<(&'static str, StatusCode), (Counter, Histogram)>;
 
 impl RequestMetrics {
     /// Counts one answered request in the `metrics` facade (a no-op while
     /// no recorder is installed).
     fn count(&self, route: &str, method: &Method, status: StatusCode, elapsed: Duration) {
-        let method = method_label(method);
+        let labels = (method_label(method), status);
         let seconds = elapsed.as_secs_f64();
+        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some((requests, durations)) = routes.get(route).and_then(|known| known.get(&labels))
         {
-            let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(known) = routes.get(route) {
-                if let (Some(requests), Some(durations)) = (
-                    known.requests.get(&(method, status)),
-                    known.durations.get(method),
-                ) {
-                    requests.increment(1);
-                    durations.record(seconds);
-                    return;
-                }
-            }
+            requests.increment(1);
+            durations.record(seconds);
+            return;
         }
+        drop(routes);
         let mut routes = self.routes.write().unwrap_or_else(PoisonError::into_inner);
-        let known = routes.entry(route.into()).or_default();
-        known
-            .requests
-            .entry((method, status))
+        let (method, status) = labels;
+        let (requests, durations) = routes
+            .entry(route.into())
+            .or_default()
+            .entry(labels)
             .or_insert_with(|| {
-                metrics::counter!(REQUESTS, "route" => route.to_owned(), "method" => method, "status" => status.as_str().to_owned())
-            })
-            .increment(1);
-        known
-            .durations
-            .entry(method)
-            .or_insert_with(
-                || metrics::histogram!(DURATION, "route" => route.to_owned(), "method" => method),
-            )
-            .record(seconds);
+                (
+                    metrics::counter!(REQUESTS, "route" => route.to_owned(), "method" => method, "status" => status.as_str().to_owned()),
+                    metrics::histogram!(DURATION, "route" => route.to_owned(), "method" => method),
+                )
+            });
+        requests.increment(1);
+        durations.record(seconds);
     }
 }
 
