@@ -141,7 +141,8 @@ bench-http:
 
 ## contract: only the contract test (part of `cargo test`): schemathesis
 ## over every operation of `payments serve`, every check, seed 1, 100
-## examples each, then its stateful phase for 30 s
+## examples each, its stateful phase (100 scenarios), and a walk along
+## the document's links from create to history
 .PHONY: contract
 contract:
 	cargo test -p payments-examples --test schemathesis
