@@ -175,14 +175,16 @@ fn operation<'a>(document: &'a Value, operation_id: &str) -> (reqwest::Method, &
                 .map(move |(method, operation)| (method, path, operation))
         })
         .find(|(_, _, operation)| operation["operationId"] == operation_id)
-        .map(|(method, path, operation)| {
-            (
-                method.to_uppercase().parse().unwrap(),
-                path.as_str(),
-                operation,
-            )
-        })
-        .unwrap_or_else(|| panic!("no operation {operation_id} in the document"))
+        .map_or_else(
+            || panic!("no operation {operation_id} in the document"),
+            |(method, path, operation)| {
+                (
+                    method.to_uppercase().parse().unwrap(),
+                    path.as_str(),
+                    operation,
+                )
+            },
+        )
 }
 
 /// `value` with every runtime expression in it (`$response.body#/pointer`,
@@ -201,8 +203,10 @@ fn evaluate(value: &Value, previous: &Exchange) -> Value {
                     .path
                     .iter()
                     .find(|(parameter, _)| parameter == name)
-                    .map(|(_, value)| Value::from(value.as_str()))
-                    .unwrap_or_else(|| panic!("{text}: the request had no such path parameter"))
+                    .map_or_else(
+                        || panic!("{text}: the request had no such path parameter"),
+                        |(_, value)| Value::from(value.as_str()),
+                    )
             } else {
                 panic!("a runtime expression this walk does not read: {text}")
             }
