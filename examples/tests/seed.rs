@@ -10,22 +10,10 @@ use support::SEED_FILE;
 
 #[test]
 fn seed_reports_what_it_created_and_what_it_rejected_with_why() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_payments"))
-        .args(["seed", SEED_FILE, "--store", "memory"])
-        .env("PAYMENTS_LOG", "warn")
-        .output()
-        .unwrap();
+    let run = support::payments(&["seed", SEED_FILE, "--store", "memory"], &[]);
 
-    let report = String::from_utf8(output.stdout).unwrap();
-    assert!(output.status.success(), "{report}");
-    assert!(
-        report.starts_with("created 2, already present 0, rejected 1"),
-        "{report}"
-    );
-    assert!(
-        report.contains("#3 (5c6d7e8f-0a1b-4c2d-9e3f-4a5b6c7d8e9f)") && report.contains("ISO 4217"),
-        "{report}"
-    );
+    assert!(run.succeeded, "{run:?}");
+    assert_eq!(run.stdout, support::seed_file_report(2, 0));
 }
 
 #[test]

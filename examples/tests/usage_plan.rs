@@ -161,27 +161,34 @@ fn a_bad_setting_stops_serve_naming_the_variable_and_never_a_key() {
     let cases = [
         (
             vec![("PAYMENTS_THROTTLE_RATE", "fast".to_owned())],
-            "PAYMENTS_THROTTLE_RATE (--throttle-rate): the rate must be a positive number",
+            "PAYMENTS_THROTTLE_RATE (--throttle-rate): the rate must be a positive number of requests per second",
         ),
         (
             vec![("PAYMENTS_QUOTA_PER_DAY", "0".to_owned())],
-            "PAYMENTS_QUOTA_PER_DAY (--quota-per-day): the quota must be a positive whole number",
+            "PAYMENTS_QUOTA_PER_DAY (--quota-per-day): the quota must be a positive whole number of requests per day",
         ),
         (
             vec![(
                 "PAYMENTS_API_KEYS",
                 format!("{KEY_A}:{ORG}:rate=1;burst=lots"),
             )],
-            "PAYMENTS_API_KEYS: API key entry 1: the burst must be a positive whole number",
+            "PAYMENTS_API_KEYS: API key entry 1: the burst must be a positive whole number of requests",
         ),
     ];
     for (envs, expected) in cases {
         let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
-        let (succeeded, printed) = support::payments(&["serve", "--listen", "127.0.0.1:0"], &envs);
+        let run = support::payments(&["serve", "--listen", "127.0.0.1:0"], &envs);
 
-        assert!(!succeeded, "{envs:?} started");
-        assert!(printed.contains(expected), "{envs:?}: {printed}");
-        assert!(!printed.contains(KEY_A), "the key was echoed: {printed}");
+        assert!(!run.succeeded, "{envs:?} started");
+        assert_eq!(
+            run.first_error_line(),
+            format!("Error: {expected}"),
+            "{envs:?}"
+        );
+        assert!(
+            !run.stdout.contains(KEY_A) && !run.stderr.contains(KEY_A),
+            "the key was echoed: {run:?}"
+        );
     }
 }
