@@ -48,9 +48,16 @@
 //! clients do not retry in step; at most [`RetryPolicy::attempts`]
 //! attempts, and never past the call's [`RetryPolicy::deadline`]. A 4xx
 //! other than 429 is never retried: the same request would get the same
-//! answer. Nor is a request that connected and then lost its answer (a
-//! reset, an attempt's timeout): the server may have acted on it, so the
-//! caller decides.
+//! answer.
+//!
+//! A 502 or 504 (API Gateway's answers when the function failed or ran
+//! out of time) and a request that connected and then lost its answer (a
+//! reset, an attempt's timeout) may have been acted on. Reads and creates
+//! are tried again all the same: a read changes nothing, and a create's
+//! idempotency key makes its repeat a replay. An update or a delete is
+//! not: it names a version, so a repeat of one that was applied would
+//! answer 409 for the caller's own change; the caller reads the payment
+//! and decides.
 //!
 //! Every create carries an `Idempotency-Key`, generated once per call (or
 //! given with [`Client::record_with_key`] and
@@ -557,7 +564,7 @@ impl Client {
                 Ok(response) => failure(response, operation).await,
                 Err(error) => (Error::Transport(error), None),
             };
-            if attempt >= self.retry.attempts || !retryable(&error) {
+            if attempt >= self.retry.attempts || !retryable(&error, operation) {
                 return Err(error);
             }
             // The server's wait is kept as it is (waiting less would only
@@ -576,12 +583,23 @@ impl Client {
     }
 }
 
-/// What a call does, which says what a 409 means.
+/// What a call does, which says what a 409 means and whether a lost
+/// answer may be asked for again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Operation {
+    /// Carries an idempotency key: a repeat is replayed, never made twice.
     Create,
     Read,
+    /// At a version: a repeat of one that was applied answers 409.
     Change,
+}
+
+impl Operation {
+    /// Whether sending the request again, when the server may have acted
+    /// on it, leaves things as one send would.
+    fn repeats_safely(self) -> bool {
+        matches!(self, Self::Create | Self::Read)
+    }
 }
 
 /// The error of an answer that is not a success, and the wait its
@@ -625,18 +643,24 @@ async fn failure(response: Response, operation: Operation) -> (Error, Option<Dur
     (error, retry_after)
 }
 
-/// Whether the same request may succeed later: a 429 or 503, or a request
-/// that got no answer because it was never connected.
-fn retryable(error: &Error) -> bool {
-    match error {
-        Error::Problem(problem) => matches!(problem.status, 429 | 503),
-        Error::UnexpectedAnswer { status, .. } => {
-            matches!(
-                *status,
-                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-            )
+/// Whether the same request may succeed later, and sending it again does
+/// no harm: a 429 or 503, or a request never connected, always; a 502 or
+/// 504 (a gateway that got no good answer in time) or an answer lost
+/// after the request went out (a timeout, a reset) only when `operation`
+/// repeats safely.
+fn retryable(error: &Error, operation: Operation) -> bool {
+    let status = match error {
+        Error::Problem(problem) => StatusCode::from_u16(problem.status).ok(),
+        Error::UnexpectedAnswer { status, .. } => Some(*status),
+        Error::Transport(error) => {
+            return error.is_connect()
+                || (operation.repeats_safely() && (error.is_timeout() || error.is_request()));
         }
-        Error::Transport(error) => error.is_connect(),
+        _ => None,
+    };
+    match status {
+        Some(StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) => true,
+        Some(StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT) => operation.repeats_safely(),
         _ => false,
     }
 }
