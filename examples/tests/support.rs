@@ -14,9 +14,24 @@ use tokio::process::{Child, Command};
 /// invalid currency.
 pub const SEED_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/seed-payments.json");
 
-/// Runs `payments ARGS` to completion with `envs` (logging only warnings);
-/// whether it succeeded, and everything it printed.
-pub fn payments(args: &[&str], envs: &[(&str, &str)]) -> (bool, String) {
+/// What one run of `payments` did.
+#[derive(Debug)]
+pub struct Run {
+    pub succeeded: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The first line it wrote to standard error: where `payments` states
+    /// why it stopped.
+    pub fn first_error_line(&self) -> &str {
+        self.stderr.lines().next().unwrap_or_default()
+    }
+}
+
+/// Runs `payments ARGS` to completion with `envs` (logging only warnings).
+pub fn payments(args: &[&str], envs: &[(&str, &str)]) -> Run {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_payments"))
         .args(args)
         .env_remove("PAYMENTS_API_KEYS")
