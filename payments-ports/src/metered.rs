@@ -11,8 +11,14 @@
 //!
 //! Labels are the operation's name and the store's: never an id, a key or
 //! an organisation.
+//!
+//! Each operation's histogram handle is made at its first call and kept,
+//! so a call costs no lookup in the recorder's registry: install the
+//! recorder before the first call (both binaries do, before they open the
+//! store); calls made before it are not measured.
 
 use std::future::Future;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use async_trait::async_trait;
@@ -38,12 +44,57 @@ pub const ERRORS: &str = "payments_store_errors_total";
 pub struct MeteredRepository<R> {
     inner: R,
     store: &'static str,
+    /// Each operation's [`DURATION`] handle, by [`Operation`].
+    durations: [OnceLock<metrics::Histogram>; Operation::COUNT],
 }
 
 impl<R> MeteredRepository<R> {
     /// Measures `inner` as `store`.
     pub fn new(inner: R, store: &'static str) -> Self {
-        Self { inner, store }
+        Self {
+            inner,
+            store,
+            durations: std::array::from_fn(|_| OnceLock::new()),
+        }
+    }
+}
+
+/// The port's operations, as their metrics name them.
+#[derive(Debug, Clone, Copy)]
+enum Operation {
+    Create,
+    CreateIdempotent,
+    IdempotencyKey,
+    PurgeIdempotencyKeys,
+    Get,
+    List,
+    ListPeriod,
+    Totals,
+    Update,
+    Delete,
+    Events,
+    Ping,
+}
+
+impl Operation {
+    const COUNT: usize = Self::Ping as usize + 1;
+
+    /// Its `operation` label: the port method's name.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::CreateIdempotent => "create_idempotent",
+            Self::IdempotencyKey => "idempotency_key",
+            Self::PurgeIdempotencyKeys => "purge_idempotency_keys",
+            Self::Get => "get",
+            Self::List => "list",
+            Self::ListPeriod => "list_period",
+            Self::Totals => "totals",
+            Self::Update => "update",
+            Self::Delete => "delete",
+            Self::Events => "events",
+            Self::Ping => "ping",
+        }
     }
 }
 
@@ -99,19 +150,23 @@ impl<R> MeteredRepository<R> {
     /// Runs `call` as `operation`, timing it and counting its failure.
     async fn measure<T: StoreFailure>(
         &self,
-        operation: &'static str,
+        operation: Operation,
         call: impl Future<Output = T>,
     ) -> T {
         let started = Instant::now();
+        let name = operation.name();
         let span = tracing::debug_span!(
             target: crate::TRACE_TARGET,
             "store",
-            otel.name = operation,
-            db.operation.name = operation,
+            otel.name = name,
+            db.operation.name = name,
             db.system.name = self.store,
         );
         let result = tracing::Instrument::instrument(call, span).await;
-        metrics::histogram!(DURATION, "operation" => operation, "store" => self.store)
+        self.durations[operation as usize]
+            .get_or_init(
+                || metrics::histogram!(DURATION, "operation" => name, "store" => self.store),
+            )
             .record(started.elapsed().as_secs_f64());
         if let Some(error) = result.failure() {
             let kind = match error {
@@ -119,7 +174,7 @@ impl<R> MeteredRepository<R> {
                 StoreError::Corrupt { .. } => "corrupt",
                 StoreError::Unexpected(_) => "unexpected",
             };
-            metrics::counter!(ERRORS, "operation" => operation, "store" => self.store, "kind" => kind)
+            metrics::counter!(ERRORS, "operation" => name, "store" => self.store, "kind" => kind)
                 .increment(1);
         }
         result
@@ -129,7 +184,8 @@ impl<R> MeteredRepository<R> {
 #[async_trait]
 impl<R: PaymentRepository> PaymentRepository for MeteredRepository<R> {
     async fn create(&self, created: &PaymentEvent) -> Result<(), CreateError> {
-        self.measure("create", self.inner.create(created)).await
+        self.measure(Operation::Create, self.inner.create(created))
+            .await
     }
 
     async fn create_idempotent(
@@ -138,7 +194,7 @@ impl<R: PaymentRepository> PaymentRepository for MeteredRepository<R> {
         claim: &IdempotencyClaim,
     ) -> Result<(), IdempotentCreateError> {
         self.measure(
-            "create_idempotent",
+            Operation::CreateIdempotent,
             self.inner.create_idempotent(created, claim),
         )
         .await
@@ -151,7 +207,7 @@ impl<R: PaymentRepository> PaymentRepository for MeteredRepository<R> {
         expired_up_to: Timestamp,
     ) -> Result<Option<UsedKey>, StoreError> {
         self.measure(
-            "idempotency_key",
+            Operation::IdempotencyKey,
             self.inner.idempotency_key(organisation, key, expired_up_to),
         )
         .await
@@ -163,7 +219,7 @@ impl<R: PaymentRepository> PaymentRepository for MeteredRepository<R> {
         limit: usize,
     ) -> Result<usize, StoreError> {
         self.measure(
-            "purge_idempotency_keys",
+            Operation::PurgeIdempotencyKeys,
             self.inner.purge_idempotency_keys(expired_up_to, limit),
         )
         .await
@@ -174,7 +230,8 @@ impl<R: PaymentRepository> PaymentRepository for MeteredRepository<R> {
         organisation: OrganisationId,
         id: PaymentId,
     ) -> Result<Option<Payment>, StoreError> {
-        self.measure("get", self.inner.get(organisation, id)).await
+        self.measure(Operation::Get, self.inner.get(organisation, id))
+            .await
     }
 
     async fn list(
@@ -182,7 +239,7 @@ impl<R: PaymentRepository> PaymentRepository for MeteredRepository<R> {
         organisation: OrganisationId,
         request: PageRequest,
     ) -> Result<Page, StoreError> {
-        self.measure("list", self.inner.list(organisation, request))
+        self.measure(Operation::List, self.inner.list(organisation, request))
             .await
     }
 
@@ -191,8 +248,11 @@ impl<R: PaymentRepository> PaymentRepository for MeteredRepository<R> {
         organisation: OrganisationId,
         request: PeriodRequest,
     ) -> Result<PeriodPage, StoreError> {
-        self.measure("list_period", self.inner.list_period(organisation, request))
-            .await
+        self.measure(
+            Operation::ListPeriod,
+            self.inner.list_period(organisation, request),
+        )
+        .await
     }
 
     async fn totals(
@@ -201,17 +261,20 @@ impl<R: PaymentRepository> PaymentRepository for MeteredRepository<R> {
         period: Bounds<Timestamp>,
         filter: &PaymentFilter,
     ) -> Result<Totals, ReportError> {
-        self.measure("totals", self.inner.totals(organisation, period, filter))
-            .await
+        self.measure(
+            Operation::Totals,
+            self.inner.totals(organisation, period, filter),
+        )
+        .await
     }
 
     async fn update(&self, expected: Version, updated: &PaymentEvent) -> Result<(), ChangeError> {
-        self.measure("update", self.inner.update(expected, updated))
+        self.measure(Operation::Update, self.inner.update(expected, updated))
             .await
     }
 
     async fn delete(&self, expected: Version, deleted: &PaymentEvent) -> Result<(), ChangeError> {
-        self.measure("delete", self.inner.delete(expected, deleted))
+        self.measure(Operation::Delete, self.inner.delete(expected, deleted))
             .await
     }
 
@@ -221,11 +284,14 @@ impl<R: PaymentRepository> PaymentRepository for MeteredRepository<R> {
         id: PaymentId,
         request: HistoryRequest,
     ) -> Result<Option<HistoryPage>, StoreError> {
-        self.measure("events", self.inner.events(organisation, id, request))
-            .await
+        self.measure(
+            Operation::Events,
+            self.inner.events(organisation, id, request),
+        )
+        .await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.measure("ping", self.inner.ping()).await
+        self.measure(Operation::Ping, self.inner.ping()).await
     }
 }
