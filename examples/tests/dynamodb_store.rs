@@ -23,15 +23,8 @@ async fn migrate_seed_and_serve_work_on_dynamodb() {
     let mut envs = envs;
     envs.push(("PAYMENTS_API_KEYS", &keys));
     let server = support::serve(&["--store", "dynamodb"], &envs).await;
-    let page: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/v1/payments", server.base))
-        .header("x-api-key", KEY_A)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: serde_json::Value =
+        support::get_json(&server.base, "/v1/payments", Some(KEY_A)).await;
     let ready = reqwest::get(format!("{}/ready", server.base))
         .await
         .unwrap()

@@ -88,12 +88,7 @@ async fn server_and_report(name: &str) -> (support::Server, PathBuf) {
 /// `GET /openapi.json`: schemathesis leaves out the operation it read the
 /// document from.
 async fn documented_operations(base: &str) -> usize {
-    let document: Value = reqwest::get(format!("{base}/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = support::get_json(base, "/openapi.json", None).await;
     document["paths"]
         .as_object()
         .unwrap()
@@ -298,14 +293,7 @@ async fn the_documents_links_walk_a_payment_from_create_to_history() {
     let (server, _) = server_and_report("links").await;
     let base = server.base.clone();
     let client = reqwest::Client::new();
-    let document: Value = client
-        .get(format!("{base}/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = support::get_json(&base, "/openapi.json", None).await;
     let created = client
         .post(format!("{base}/v1/payments"))
         .header("x-api-key", KEY_A)

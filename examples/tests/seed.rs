@@ -39,15 +39,8 @@ async fn serve_loads_the_seed_file_before_answering() {
     let keys = format!("{KEY_A}:{ORGANISATION_A}");
     let server = support::serve(&["--seed", SEED_FILE], &[("PAYMENTS_API_KEYS", &keys)]).await;
 
-    let page: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/v1/payments", server.base))
-        .header("x-api-key", KEY_A)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: serde_json::Value =
+        support::get_json(&server.base, "/v1/payments", Some(KEY_A)).await;
 
     let references: Vec<&str> = page["data"]
         .as_array()

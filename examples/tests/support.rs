@@ -176,6 +176,16 @@ pub fn access_lines(stdout: &[String]) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `GET {base}{path}` over real TCP, with `key` in `x-api-key` when
+/// given; the answer's body as JSON.
+pub async fn get_json(base: &str, path: &str, key: Option<&str>) -> serde_json::Value {
+    let mut request = reqwest::Client::new().get(format!("{base}{path}"));
+    if let Some(key) = key {
+        request = request.header("x-api-key", key);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Sends an `http` request over real TCP with reqwest.
 pub async fn send(
     client: &reqwest::Client,

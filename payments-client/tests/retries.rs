@@ -166,6 +166,13 @@ enum Fault {
     Late,
 }
 
+/// Each fault that may come after the server acted on the request.
+const FAULTS: [Fault; 3] = [
+    Fault::Gateway(StatusCode::BAD_GATEWAY),
+    Fault::Gateway(StatusCode::GATEWAY_TIMEOUT),
+    Fault::Late,
+];
+
 /// The client's attempt timeout against [`Fault::Late`].
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(300);
 
@@ -215,11 +222,7 @@ async fn client_of(app: axum::Router) -> Client {
 
 #[tokio::test]
 async fn after_a_502_a_504_or_a_lost_answer_a_create_is_sent_again_with_its_key_and_a_read_again() {
-    for fault in [
-        Fault::Gateway(StatusCode::BAD_GATEWAY),
-        Fault::Gateway(StatusCode::GATEWAY_TIMEOUT),
-        Fault::Late,
-    ] {
+    for fault in FAULTS {
         let seen = Seen::default();
         let client = client_of(failing(fault, 1, seen.clone())).await;
         let recorded = client.record(&gym("500")).await.unwrap();
@@ -244,11 +247,7 @@ async fn after_a_502_a_504_or_a_lost_answer_a_create_is_sent_again_with_its_key_
 
 #[tokio::test]
 async fn after_a_502_a_504_or_a_lost_answer_a_change_is_left_to_the_caller() {
-    for fault in [
-        Fault::Gateway(StatusCode::BAD_GATEWAY),
-        Fault::Gateway(StatusCode::GATEWAY_TIMEOUT),
-        Fault::Late,
-    ] {
+    for fault in FAULTS {
         let seen = Seen::default();
         let client = client_of(failing(fault, 1, seen.clone())).await;
 
