@@ -157,6 +157,20 @@ struct Exchange {
     body: Value,
 }
 
+impl Exchange {
+    /// The exchange of a request with `path` parameters that got `response`.
+    async fn read(path: Vec<(String, String)>, response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        Self { path, status, body }
+    }
+}
+
 /// The method, path template and operation object of `operation_id`.
 fn operation<'a>(document: &'a Value, operation_id: &str) -> (reqwest::Method, &'a str, &'a Value) {
     document["paths"]
@@ -274,15 +288,7 @@ async fn follow(
     if let Some(body) = link.get("requestBody") {
         request = request.json(&evaluate(body, previous));
     }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.bytes().await.unwrap();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
-    Exchange { path, status, body }
+    Exchange::read(path, request.send().await.unwrap()).await
 }
 
 /// What schemathesis's stateful phase explores at random, walked on
@@ -302,11 +308,7 @@ async fn the_documents_links_walk_a_payment_from_create_to_history() {
         .send()
         .await
         .unwrap();
-    let mut previous = Exchange {
-        path: Vec::new(),
-        status: created.status().as_u16(),
-        body: created.json().await.unwrap(),
-    };
+    let mut previous = Exchange::read(Vec::new(), created).await;
     assert_eq!(previous.status, 201, "create: {}", previous.body);
 
     let mut walked = Vec::new();

@@ -22,16 +22,10 @@ fn one_payment_document_seeds_as_a_list_of_one() {
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/data/form3-sample-payment.json"
     );
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_payments"))
-        .args(["seed", sample, "--store", "memory"])
-        .env("PAYMENTS_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
-        "created 1, already present 0, rejected 0\n"
-    );
+    let run = support::payments(&["seed", sample, "--store", "memory"], &[]);
+
+    assert!(run.succeeded, "{run:?}");
+    assert_eq!(run.stdout, "created 1, already present 0, rejected 0\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
