@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use payments_domain::{
-    FieldPath, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput, PaymentEvent,
-    PaymentId, Version,
+    FieldPath, OrganisationId, Payment, PaymentAttributes, PaymentAttributesInput,
+    PaymentAttributesView, PaymentEvent, PaymentId, Shown, Timestamp, Version,
 };
 use payments_ports::CreatedPayment;
 use serde::{Deserialize, Serialize};
@@ -33,30 +33,31 @@ pub(crate) const RESOURCE_TYPE: &str = "Payment";
 pub(crate) const EVENT_TYPE: &str = "PaymentEvent";
 
 /// A payment as the Form3 resource shows it: the attributes in their wire
-/// form, the same shape a client sends.
+/// form, the same shape a client sends, written from the payment as it is
+/// held (nothing is copied to show it).
 #[derive(Debug, Serialize)]
-pub struct PaymentResource {
+pub struct PaymentResource<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     id: PaymentId,
     version: Version,
     organisation_id: OrganisationId,
-    created_on: String,
-    modified_on: String,
-    attributes: PaymentAttributesInput,
+    created_on: Shown<&'a Timestamp>,
+    modified_on: Shown<&'a Timestamp>,
+    attributes: PaymentAttributesView<'a>,
 }
 
-impl PaymentResource {
+impl<'a> PaymentResource<'a> {
     /// The resource view of `payment`.
-    pub fn new(payment: &Payment) -> Self {
+    pub fn new(payment: &'a Payment) -> Self {
         Self {
             kind: RESOURCE_TYPE,
             id: payment.id,
             version: payment.version,
             organisation_id: payment.organisation_id,
-            created_on: payment.created_on.to_string(),
-            modified_on: payment.modified_on.to_string(),
-            attributes: PaymentAttributesInput::from(&payment.attributes),
+            created_on: Shown(&payment.created_on),
+            modified_on: Shown(&payment.modified_on),
+            attributes: PaymentAttributesView::from(&payment.attributes),
         }
     }
 }
@@ -75,12 +76,13 @@ pub(crate) struct Document<T> {
 }
 
 /// `GET /v1/payments` lists payments in this view.
-impl PaymentView for PaymentResource {
+impl PaymentView for PaymentResource<'static> {
     const COLLECTION: &'static str = COLLECTION;
     const FILTERS: Names = Names::Form3;
+    type Of<'a> = PaymentResource<'a>;
 
-    fn of(payment: &Payment) -> Result<Self, Problem> {
-        Ok(Self::new(payment))
+    fn of(payment: &Payment) -> Result<PaymentResource<'_>, Problem> {
+        Ok(PaymentResource::new(payment))
     }
 }
 
@@ -100,7 +102,7 @@ fn payment_response(status: StatusCode, payment: &Payment, links: &Links) -> Res
 }
 
 /// The payment document of `payment`, with its self link.
-fn document(payment: &Payment, links: &Links) -> Document<PaymentResource> {
+fn document<'a>(payment: &'a Payment, links: &Links) -> Document<PaymentResource<'a>> {
     Document {
         data: PaymentResource::new(payment),
         links: SelfLink {
@@ -382,22 +384,22 @@ pub async fn delete(
 
 /// One event of a payment's history.
 #[derive(Serialize)]
-pub(crate) struct EventResource {
+pub(crate) struct EventResource<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     event: &'static str,
     version: Version,
-    occurred_on: String,
-    payment: PaymentResource,
+    occurred_on: Shown<&'a Timestamp>,
+    payment: PaymentResource<'a>,
 }
 
-impl EventResource {
-    fn new(event: &PaymentEvent) -> Self {
+impl<'a> EventResource<'a> {
+    fn new(event: &'a PaymentEvent) -> Self {
         Self {
             kind: EVENT_TYPE,
             event: event.kind.as_str(),
             version: event.version(),
-            occurred_on: event.occurred_on.to_string(),
+            occurred_on: Shown(&event.occurred_on),
             payment: PaymentResource::new(&event.payment),
         }
     }

@@ -193,7 +193,7 @@ pub(crate) fn routes(described: bool) -> ApiRouter<ApiState> {
         .api_route(
             "/v1/payments",
             get_with(
-                payment_response::list::<form3::PaymentResource>,
+                payment_response::list::<form3::PaymentResource<'static>>,
                 docs(doc::list_payments),
             )
             .post_with(form3::create, docs(doc::create_payment)),
@@ -211,7 +211,7 @@ pub(crate) fn routes(described: bool) -> ApiRouter<ApiState> {
         .api_route(
             "/payments",
             get_with(
-                payment_response::list::<recorder::Record>,
+                payment_response::list::<recorder::Record<'static>>,
                 docs(doc::list_records),
             )
             .post_with(recorder::record, docs(doc::record_payment)),

@@ -92,19 +92,22 @@ pub struct ListDocument<T> {
 }
 
 /// A contract's view of a payment in its listings, and where the
-/// collection it lists is.
-pub trait PaymentView: Serialize + Sized {
+/// collection it lists is. Implemented by the view's `'static` form; what
+/// it shows of a payment borrows from the payment ([`PaymentView::Of`]).
+pub trait PaymentView {
     /// The collection's path below the API's base path (`/v1/payments`).
     const COLLECTION: &'static str;
     /// The names of the collection's filters.
     const FILTERS: Names;
+    /// The view of one payment, borrowing from it.
+    type Of<'a>: Serialize;
 
     /// `payment` as this contract shows it.
     ///
     /// # Errors
     /// A 500 problem when a stored payment cannot be shown: a broken
     /// invariant, logged where it is found.
-    fn of(payment: &Payment) -> Result<Self, Problem>;
+    fn of(payment: &Payment) -> Result<Self::Of<'_>, Problem>;
 }
 
 /// `GET` of a collection of payments in the view `V`: one page of the
@@ -121,7 +124,11 @@ pub async fn list<V: PaymentView>(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Problem> {
     let (request, page) = pagination::fetch(&state, caller, query.as_deref(), V::FILTERS).await?;
-    let data = page.payments.iter().map(V::of).collect::<Result<_, _>>()?;
+    let data = page
+        .payments
+        .iter()
+        .map(V::of)
+        .collect::<Result<Vec<_>, _>>()?;
     let document = ListDocument {
         data,
         links: pagination::links(&links.href(V::COLLECTION), &request, &page),

@@ -6,7 +6,8 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use payments_domain::{
-    FieldPath, PathSegment, Payment, PaymentAttributes, PaymentAttributesInput, PaymentId,
+    Currency, FieldPath, PathSegment, Payment, PaymentAttributes, PaymentAttributesInput,
+    PaymentId, Shown, Text, Timestamp,
 };
 use payments_ports::CreatedPayment;
 use serde::{Deserialize, Serialize};
@@ -36,28 +37,30 @@ pub(crate) struct RecordBody {
     amount: Option<Box<RawValue>>,
 }
 
-/// A recorded payment as the recorder shows it.
+/// A recorded payment as the recorder shows it, written from the payment
+/// as it is held.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Record {
+pub struct Record<'a> {
     id: PaymentId,
     #[serde(skip_serializing_if = "Option::is_none")]
-    payment_timestamp: Option<String>,
+    payment_timestamp: Option<Shown<&'a Timestamp>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    payment_description: Option<String>,
-    currency: String,
+    payment_description: Option<&'a str>,
+    currency: Shown<Currency>,
     /// A JSON number with exactly the digits stored (`500`, `0.07`).
     amount: Box<RawValue>,
     version: u64,
-    created_on: String,
+    created_on: Shown<&'a Timestamp>,
 }
 
 /// `GET /payments` lists payments in this view.
-impl PaymentView for Record {
+impl PaymentView for Record<'static> {
     const COLLECTION: &'static str = COLLECTION;
     const FILTERS: Names = Names::Recorder;
+    type Of<'a> = Record<'a>;
 
-    fn of(payment: &Payment) -> Result<Self, Problem> {
+    fn of(payment: &Payment) -> Result<Record<'_>, Problem> {
         let attributes = &payment.attributes;
         // A stored amount is digits with an optional fraction: always a
         // valid JSON number. Failing here would mean a broken invariant.
@@ -66,17 +69,14 @@ impl PaymentView for Record {
                 tracing::error!(error = %error, "a stored amount is not a JSON number");
                 Problem::internal()
             })?;
-        Ok(Self {
+        Ok(Record {
             id: payment.id,
-            payment_timestamp: attributes.payment_timestamp.map(|t| t.to_string()),
-            payment_description: attributes
-                .description
-                .as_ref()
-                .map(|d| d.as_str().to_owned()),
-            currency: attributes.money.currency().to_string(),
+            payment_timestamp: attributes.payment_timestamp.as_ref().map(Shown),
+            payment_description: attributes.description.as_ref().map(Text::as_str),
+            currency: Shown(attributes.money.currency()),
             amount,
             version: payment.version.number(),
-            created_on: payment.created_on.to_string(),
+            created_on: Shown(&payment.created_on),
         })
     }
 }

@@ -60,6 +60,7 @@ pub mod storage;
 pub mod text;
 pub mod time;
 pub mod validation;
+pub mod view;
 
 pub use attributes::{ChargesInformation, Fx, Party, PaymentAttributes, SponsorParty};
 pub use currency::Currency;
@@ -73,3 +74,4 @@ pub use storage::{StorageFormat, StoredAttributes, UnreadableAttributes};
 pub use text::{AccountNumber, AccountNumberCode, BearerCode, NumericReference, Text};
 pub use time::{Date, Timestamp};
 pub use validation::{push_pointer_member, FieldError, FieldPath, PathSegment, ValidationErrors};
+pub use view::{PaymentAttributesView, Shown};

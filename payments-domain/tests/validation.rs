@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 use payments_domain::{
-    EventKind, OrganisationId, Payment, PaymentAttributesInput, PaymentId, StorageFormat,
-    StoredAttributes, Timestamp, Version,
+    EventKind, OrganisationId, Payment, PaymentAttributesInput, PaymentAttributesView, PaymentId,
+    StorageFormat, StoredAttributes, Timestamp, Version,
 };
 use serde_json::Value;
 
@@ -179,6 +179,37 @@ fn names_and_references_in_any_script_are_accepted_unchanged() {
     let attributes = input.clone().validate().unwrap();
 
     assert_eq!(PaymentAttributesInput::from(&attributes), input);
+}
+
+#[test]
+fn the_borrowed_view_writes_the_same_bytes_as_the_input_form() {
+    let mut escaped = sample_input();
+    escaped.reference = Some("a \"quoted\" \\ back\\slash, and \u{e9}t\u{e9}".into());
+    escaped.beneficiary_party.as_mut().unwrap().name = Some("山田 太郎".into());
+    let mut bare = PaymentAttributesInput {
+        amount: Some("10".into()),
+        currency: Some("JPY".into()),
+        ..PaymentAttributesInput::default()
+    };
+    let mut several_charges = sample_input();
+    let charges = several_charges.charges_information.as_mut().unwrap();
+    let first = charges.sender_charges.as_ref().unwrap()[0].clone();
+    charges.sender_charges = Some(vec![first.clone(), first]);
+    charges.receiver_charges_amount = None;
+    charges.receiver_charges_currency = None;
+    bare.sponsor_party = None;
+    let cases = [
+        (sample_input(), "the Form3 sample"),
+        (escaped, "text JSON must escape, and beyond ASCII"),
+        (bare, "only what is required"),
+        (several_charges, "two sender charges, no receiver charges"),
+    ];
+    for (input, case) in cases {
+        let attributes = input.validate().unwrap();
+        let view = serde_json::to_string(&PaymentAttributesView::from(&attributes)).unwrap();
+        let owned = serde_json::to_string(&PaymentAttributesInput::from(&attributes)).unwrap();
+        assert_eq!(view, owned, "{case}");
+    }
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub(crate) const EXAMPLE_ID: &str = "4ee3a8d8-ca7b-4290-a52c-dd5b6165ec43";
 /// The Form3 sample payment's organisation.
 pub(crate) const EXAMPLE_ORGANISATION: &str = "743d5b63-8e6f-432e-a8fa-c5d8d2ee5fcb";
 
-component!(PaymentResource, "PaymentResource", |generator| {
+component!(PaymentResource<'static>, "PaymentResource", |generator| {
     schema(json!({
         "type": "object",
         "required": ["type", "id", "version", "organisation_id", "created_on", "modified_on", "attributes"],
@@ -44,15 +44,19 @@ component!(ListLinks, "Links", |_generator| {
     }))
 });
 
-component!(Document<PaymentResource>, "PaymentDocument", |generator| {
-    schema(json!({
-        "type": "object",
-        "properties": {
-            "data": reference::<PaymentResource>(generator),
-            "links": reference::<ListLinks>(generator),
-        },
-    }))
-});
+component!(
+    Document<PaymentResource<'static>>,
+    "PaymentDocument",
+    |generator| {
+        schema(json!({
+            "type": "object",
+            "properties": {
+                "data": reference::<PaymentResource<'static>>(generator),
+                "links": reference::<ListLinks>(generator),
+            },
+        }))
+    }
+);
 
 /// A page of `T`.
 fn page_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
@@ -65,16 +69,20 @@ fn page_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     }))
 }
 
-component!(ListDocument<PaymentResource>, "PaymentList", |generator| {
-    page_of::<PaymentResource>(generator)
-});
+component!(
+    ListDocument<PaymentResource<'static>>,
+    "PaymentList",
+    |generator| { page_of::<PaymentResource<'static>>(generator) }
+);
 
-component!(ListDocument<EventResource>, "EventList", |generator| {
-    page_of::<EventResource>(generator)
-});
+component!(
+    ListDocument<EventResource<'static>>,
+    "EventList",
+    |generator| { page_of::<EventResource<'static>>(generator) }
+);
 
-component!(ListDocument<Record>, "RecordList", |generator| {
-    page_of::<Record>(generator)
+component!(ListDocument<Record<'static>>, "RecordList", |generator| {
+    page_of::<Record<'static>>(generator)
 });
 
 /// The `data` of a posted payment document: `required` members, the
@@ -129,7 +137,7 @@ component!(UpdateDocument, "PatchPaymentDocument", |generator| {
     }))
 });
 
-component!(EventResource, "PaymentEvent", |generator| {
+component!(EventResource<'static>, "PaymentEvent", |generator| {
     let kinds: Vec<&str> = payments_domain::EventKind::ALL
         .iter()
         .map(|kind| kind.as_str())
@@ -142,7 +150,7 @@ component!(EventResource, "PaymentEvent", |generator| {
             "event": { "enum": kinds },
             "version": { "type": "integer" },
             "occurred_on": rules::date_time(),
-            "payment": reference::<PaymentResource>(generator),
+            "payment": reference::<PaymentResource<'static>>(generator),
         },
     }))
 });
@@ -169,7 +177,7 @@ component!(RecordBody, "RecordRequest", |generator| {
     }))
 });
 
-component!(Record, "Record", |generator| {
+component!(Record<'static>, "Record", |generator| {
     schema(json!({
         "type": "object",
         "required": ["id", "currency", "amount", "version", "createdOn"],

@@ -353,7 +353,7 @@ pub(crate) fn create_payment(op: TransformOperation<'_>) -> TransformOperation<'
                 Some("The public Form3 sample payment"),
                 form3_sample(),
             )]));
-            let mut created = json::<Document<PaymentResource>>("Created");
+            let mut created = json::<Document<PaymentResource<'static>>>("Created");
             created.headers.extend([etag(), location(), replayed()]);
             created.links = links("created", &["fetch", "update", "delete", "history"]);
             respond(operation, 201, created);
@@ -386,7 +386,7 @@ pub(crate) fn list_payments(op: TransformOperation<'_>) -> TransformOperation<'_
             respond(
                 operation,
                 200,
-                json::<ListDocument<PaymentResource>>("A page"),
+                json::<ListDocument<PaymentResource<'static>>>("A page"),
             );
             keyed(operation);
             op
@@ -400,7 +400,7 @@ pub(crate) fn fetch_payment(op: TransformOperation<'_>) -> TransformOperation<'_
         .with(|mut op| {
             let operation = op.inner_mut();
             operation.parameters.push(path_id(true));
-            let mut found = json::<Document<PaymentResource>>("The payment");
+            let mut found = json::<Document<PaymentResource<'static>>>("The payment");
             found.headers.extend([etag()]);
             found.links = links("read", &["update", "delete", "history"]);
             respond(operation, 200, found);
@@ -430,7 +430,7 @@ pub(crate) fn update_payment(op: TransformOperation<'_>) -> TransformOperation<'
                     "attributes": { "reference": "Piano lessons, January" },
                 } }),
             )]));
-            let mut updated = json::<Document<PaymentResource>>("The updated payment");
+            let mut updated = json::<Document<PaymentResource<'static>>>("The updated payment");
             updated.headers.extend([etag()]);
             updated.links = links("updated", &["fetch", "delete", "history"]);
             respond(operation, 200, updated);
@@ -490,7 +490,7 @@ pub(crate) fn payment_history(op: TransformOperation<'_>) -> TransformOperation<
             respond(
                 operation,
                 200,
-                json::<ListDocument<EventResource>>("The history"),
+                json::<ListDocument<EventResource<'static>>>("The history"),
             );
             keyed(operation);
             respond(operation, 404, problem("No such payment"));
@@ -516,7 +516,7 @@ pub(crate) fn record_payment(op: TransformOperation<'_>) -> TransformOperation<'
                     .expect("JSON"),
             ),
         ]));
-        let mut recorded = json::<Record>("Recorded");
+        let mut recorded = json::<Record<'static>>("Recorded");
         recorded.headers.extend([location(), replayed()]);
         respond(operation, 201, recorded);
         keyed(operation);
@@ -539,7 +539,11 @@ pub(crate) fn list_records(op: TransformOperation<'_>) -> TransformOperation<'_>
         .with(|mut op| {
             let operation = op.inner_mut();
             operation.parameters = listing(Names::Recorder);
-            respond(operation, 200, json::<ListDocument<Record>>("A page"));
+            respond(
+                operation,
+                200,
+                json::<ListDocument<Record<'static>>>("A page"),
+            );
             keyed(operation);
             op
         })
@@ -552,7 +556,7 @@ pub(crate) fn fetch_record(op: TransformOperation<'_>) -> TransformOperation<'_>
         .with(|mut op| {
             let operation = op.inner_mut();
             operation.parameters.push(path_id(false));
-            respond(operation, 200, json::<Record>("The record"));
+            respond(operation, 200, json::<Record<'static>>("The record"));
             keyed(operation);
             respond(operation, 404, problem("No such payment"));
             op
