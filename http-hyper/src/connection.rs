@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{Request, Response, Version};
 use http_body_util::BodyExt as _;
 use hyper::body::{Body, Incoming};
 use hyper::service::Service as _;
@@ -23,7 +23,8 @@ use tracing::debug;
 /// How long one connection may stay open, with or without requests.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ConnectionLimits {
-    /// Until the first request head; also how long a connection that is
+    /// Until the first request head, and for HTTP/1 until each next one
+    /// once a response is written; also how long a connection that is
     /// closing gracefully may take to finish before it is dropped.
     pub first_request_timeout: Duration,
     /// With no request in flight, once one has been served.
@@ -38,6 +39,9 @@ pub(crate) struct ConnectionLimits {
 /// looks only when one of its timers fires.
 struct Activity {
     seen: AtomicBool,
+    /// Whether its requests are HTTP/1, whose connection waits for the
+    /// next request head when idle.
+    http1: AtomicBool,
     in_flight: AtomicUsize,
     /// When the connection last went idle, in microseconds since `opened`.
     idle_since_micros: AtomicU64,
@@ -48,6 +52,7 @@ impl Activity {
     fn new() -> Self {
         Self {
             seen: AtomicBool::new(false),
+            http1: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             idle_since_micros: AtomicU64::new(0),
             opened: Instant::now(),
@@ -59,14 +64,26 @@ impl Activity {
         self.seen.load(Ordering::Relaxed)
     }
 
-    /// The instant the connection will have been idle for `timeout`, or
-    /// `None` before its first request and while one is in flight.
-    fn idle_deadline(&self, timeout: Duration) -> Option<Instant> {
+    /// How long the connection may be idle: for HTTP/1 no longer than a
+    /// request head may take, since an idle HTTP/1 connection is one
+    /// waiting for its next head.
+    fn idle_timeout(&self, limits: &ConnectionLimits) -> Duration {
+        if self.http1.load(Ordering::Relaxed) {
+            limits.idle_timeout.min(limits.first_request_timeout)
+        } else {
+            limits.idle_timeout
+        }
+    }
+
+    /// The instant the connection will have been idle for as long as it
+    /// may be, or `None` before its first request and while one is in
+    /// flight.
+    fn idle_deadline(&self, limits: &ConnectionLimits) -> Option<Instant> {
         if !self.seen() || self.in_flight.load(Ordering::Acquire) > 0 {
             return None;
         }
         let idle_since = Duration::from_micros(self.idle_since_micros.load(Ordering::Acquire));
-        Some(self.opened + idle_since + timeout)
+        Some(self.opened + idle_since + self.idle_timeout(limits))
     }
 }
 
@@ -94,7 +111,12 @@ impl Drop for OpenConnection {
 struct InFlight(Arc<Activity>);
 
 impl InFlight {
-    fn start(activity: &Arc<Activity>) -> Self {
+    fn start(activity: &Arc<Activity>, version: Version) -> Self {
+        if !activity.seen() {
+            activity
+                .http1
+                .store(version < Version::HTTP_2, Ordering::Relaxed);
+        }
         activity.seen.store(true, Ordering::Relaxed);
         activity.in_flight.fetch_add(1, Ordering::AcqRel);
         Self(Arc::clone(activity))
@@ -115,7 +137,10 @@ impl Drop for InFlight {
 /// `_slot` (one of the server's connection slots) until then.
 ///
 /// `first_request_timeout` closes connections that never get as far as a
-/// request head. hyper's HTTP/1 header-read timeout only starts once
+/// request head, and HTTP/1 connections whose next head does not come in
+/// that time after a response: the idle check below judges both, so a
+/// request costs no timer of its own (hyper's header-read timeout arms and
+/// clears one per request, which showed in the profile under load). hyper's HTTP/1 header-read timeout only starts once
 /// hyper-util has told HTTP/1 from HTTP/2, and that sniffing waits on the
 /// socket with no deadline, so a client that connects and sends nothing (or
 /// the first bytes of the HTTP/2 preface) would otherwise hold its socket
@@ -145,7 +170,7 @@ pub(crate) async fn serve_connection<S, B>(
         let activity = Arc::clone(&activity);
         let service = TowerToHyperService::new(service);
         hyper::service::service_fn(move |request: Request<Incoming>| {
-            let counted = InFlight::start(&activity);
+            let counted = InFlight::start(&activity, request.version());
             let response = service.call(request);
             async move {
                 // The request counts until its body is written, which is
@@ -174,8 +199,9 @@ pub(crate) async fn serve_connection<S, B>(
     }
 
     // Looked at when it fires: idle long enough closes, otherwise it is set
-    // again for when that could be.
-    let mut idle_check = pin!(sleep(limits.idle_timeout));
+    // again for when that could be. The first check comes no later than the
+    // shortest idle time the connection can turn out to have.
+    let mut idle_check = pin!(sleep(limits.idle_timeout.min(limits.first_request_timeout)));
     let mut awaiting_first_request = true;
     let outcome = loop {
         let close_for = tokio::select! {
@@ -204,14 +230,14 @@ pub(crate) async fn serve_connection<S, B>(
                 let now = Instant::now();
                 // Before its first request a connection is judged by
                 // `first_request_timeout` alone.
-                match activity.idle_deadline(limits.idle_timeout) {
+                match activity.idle_deadline(&limits) {
                     Some(deadline) if deadline <= now => Some("idle"),
                     Some(deadline) => {
                         idle_check.as_mut().reset(deadline);
                         None
                     }
                     None => {
-                        idle_check.as_mut().reset(now + limits.idle_timeout);
+                        idle_check.as_mut().reset(now + activity.idle_timeout(&limits));
                         None
                     }
                 }

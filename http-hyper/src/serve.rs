@@ -83,7 +83,7 @@ where
         idle_timeout: config.idle_timeout,
         max_age: config.max_connection_age,
     };
-    let builder = Arc::new(connection_builder(config));
+    let builder = Arc::new(connection_builder());
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let (closing, shutdown_notice) = watch::channel(false);
     // Owning the connection tasks lets shutdown wait for them, then drop
@@ -209,14 +209,13 @@ async fn shut_down(
     info!("server stopped");
 }
 
-/// The hyper connection settings derived from `config`.
-fn connection_builder(config: &ServeConfig) -> Builder<TokioExecutor> {
+/// The hyper connection settings.
+fn connection_builder() -> Builder<TokioExecutor> {
     let mut builder = Builder::new(TokioExecutor::new());
-    // hyper enforces its timeouts only when it has a timer to schedule them.
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout);
+    // Request heads are timed by the connection's own idle check, not by
+    // hyper's header-read timeout (a timer per request).
+    builder.http1().header_read_timeout(None);
+    // hyper sends HTTP/2 PINGs only when it has a timer to schedule them.
     builder
         .http2()
         .timer(TokioTimer::new())

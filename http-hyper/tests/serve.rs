@@ -319,6 +319,30 @@ async fn an_idle_http1_keep_alive_connection_is_closed_after_the_header_read_tim
     );
 }
 
+#[tokio::test]
+async fn a_keep_alive_client_that_stalls_mid_headers_of_its_next_request_is_disconnected() {
+    let server = spawn_server(app(), config_with_header_read_timeout(SHORT_TIMEOUT)).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /hello HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let (status, _) = read_response(&mut stream).await;
+    assert_eq!(status, 200);
+
+    stream
+        .write_all(b"GET /hello HTTP/1.1\r\nHost: te")
+        .await
+        .unwrap();
+    let open_for = time_until_closed_by_server(&mut stream).await;
+
+    // Well before the 60 s idle timeout, which would otherwise apply.
+    assert!(
+        open_for >= SHORT_TIMEOUT / 2,
+        "closed after {open_for:?}, before the timeout could have fired"
+    );
+}
+
 /// Starts a request that the handler holds, shuts the server down, and checks
 /// that the request still completes and `serve` returns only afterwards.
 async fn assert_request_in_flight_completes_after_shutdown(client: reqwest::Client) {
