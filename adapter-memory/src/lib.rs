@@ -25,7 +25,9 @@
 //!
 //! It keeps the domain's values as they are, not their storage form:
 //! nothing here outlives the process, so there is no stored format to keep
-//! readable across releases.
+//! readable across releases. Each payment is held once, as the last event
+//! of its history (about 1.2 KiB for a recorded payment, with the
+//! indexes).
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
@@ -55,33 +57,54 @@ impl std::fmt::Debug for MemoryRepository {
     }
 }
 
-/// A payment record: live, or a tombstone that keeps its id taken.
-enum Record {
-    Live(Box<Payment>),
-    Deleted(OrganisationId, Version),
+/// A payment's record: its history, and whether the history ends in a
+/// deletion (a tombstone that keeps its id taken). The live payment is
+/// the last event's, held once: a copy beside the history was as large
+/// again as everything else kept per payment.
+struct Record {
+    /// Every event but the last, oldest first.
+    earlier: Vec<PaymentEvent>,
+    /// The last event: the payment as it stands, or as it was deleted.
+    last: PaymentEvent,
+    deleted: bool,
 }
 
 impl Record {
-    fn organisation(&self) -> OrganisationId {
-        match self {
-            Record::Live(payment) => payment.organisation_id,
-            Record::Deleted(organisation, _) => *organisation,
+    fn new(created: &PaymentEvent) -> Self {
+        Self {
+            earlier: Vec::new(),
+            last: created.clone(),
+            deleted: false,
         }
     }
 
+    /// The payment, unless deleted.
+    fn live(&self) -> Option<&Payment> {
+        (!self.deleted).then_some(&self.last.payment)
+    }
+
+    fn organisation(&self) -> OrganisationId {
+        self.last.payment.organisation_id
+    }
+
     fn state(&self) -> StoredVersion {
-        match self {
-            Record::Live(payment) => StoredVersion {
-                organisation_id: payment.organisation_id,
-                version: payment.version,
-                live: true,
-            },
-            Record::Deleted(organisation_id, version) => StoredVersion {
-                organisation_id: *organisation_id,
-                version: *version,
-                live: false,
-            },
+        StoredVersion {
+            organisation_id: self.last.payment.organisation_id,
+            version: self.last.payment.version,
+            live: !self.deleted,
         }
+    }
+
+    /// The history, oldest first: the event of version v is the v-th.
+    fn events(&self) -> impl Iterator<Item = &PaymentEvent> {
+        self.earlier.iter().chain(std::iter::once(&self.last))
+    }
+
+    /// Adds `event` to the history, deleting the payment if `deletes`.
+    fn append(&mut self, event: &PaymentEvent, deletes: bool) {
+        let previous = std::mem::replace(&mut self.last, event.clone());
+        self.earlier.push(previous);
+        self.deleted = deletes;
     }
 }
 
@@ -148,15 +171,13 @@ fn tighter(
 
 #[derive(Default)]
 struct State {
-    records: HashMap<PaymentId, Record>,
+    /// Boxed, so the table moves pointers when it grows, not payments.
+    records: HashMap<PaymentId, Box<Record>>,
     /// Live payments per organisation, in listing order.
     by_organisation: HashMap<OrganisationId, BTreeSet<ListingKey>>,
     /// Live payments per organisation by `(reported_on, id)`: the periods
     /// of reports and exports.
     by_reported_on: HashMap<OrganisationId, BTreeSet<ListingKey>>,
-    /// Each payment's events; an event's index is its version, so a page
-    /// of history is a slice.
-    events: HashMap<PaymentId, Vec<PaymentEvent>>,
     keys: HashMap<KeyScope, StoredKey>,
     /// The keys by first use, oldest first, so expired ones are evicted
     /// from the front without a scan.
@@ -170,7 +191,7 @@ impl State {
             return Err(CreateError::AlreadyExists);
         }
         self.records
-            .insert(payment.id, Record::Live(Box::new(payment.clone())));
+            .insert(payment.id, Box::new(Record::new(created)));
         self.by_organisation
             .entry(payment.organisation_id)
             .or_default()
@@ -179,7 +200,6 @@ impl State {
             .entry(payment.organisation_id)
             .or_default()
             .insert((payment.reported_on(), payment.id));
-        self.events.insert(payment.id, vec![created.clone()]);
         Ok(())
     }
 
@@ -203,31 +223,27 @@ impl State {
         let target = &change.payment;
         let record = self.records.get(&target.id);
         if let Some(refusal) =
-            refused_change(expected, target.organisation_id, record.map(Record::state))
+            refused_change(expected, target.organisation_id, record.map(|r| r.state()))
         {
             return Err(refusal);
         }
-        match record {
-            Some(Record::Live(stored)) => Ok(stored),
-            // `refused_change` lets only a live payment through.
-            _ => Err(ChangeError::NotFound),
-        }
+        // `refused_change` lets only a live payment through.
+        record
+            .and_then(|record| record.live())
+            .ok_or(ChangeError::NotFound)
     }
 
-    fn append(&mut self, event: &PaymentEvent) {
-        self.events
-            .entry(event.payment.id)
-            .or_default()
-            .push(event.clone());
+    /// Adds `event` to its payment's history; `deletes` if it is a deletion.
+    fn append(&mut self, event: &PaymentEvent, deletes: bool) {
+        if let Some(record) = self.records.get_mut(&event.payment.id) {
+            record.append(event, deletes);
+        }
     }
 
     /// Copies of the live payments of the first `limit` index keys.
     fn live<'a>(&self, keys: impl Iterator<Item = &'a ListingKey>, limit: usize) -> Vec<Payment> {
         keys.take(limit)
-            .filter_map(|(_, id)| match self.records.get(id) {
-                Some(Record::Live(payment)) => Some(Payment::clone(payment)),
-                _ => None,
-            })
+            .filter_map(|(_, id)| self.records.get(id)?.live().cloned())
             .collect()
     }
 
@@ -341,12 +357,13 @@ impl PaymentRepository for MemoryRepository {
         organisation: OrganisationId,
         id: PaymentId,
     ) -> Result<Option<Payment>, StoreError> {
-        Ok(match self.read().records.get(&id) {
-            Some(Record::Live(payment)) if payment.organisation_id == organisation => {
-                Some(Payment::clone(payment))
-            }
-            _ => None,
-        })
+        Ok(self
+            .read()
+            .records
+            .get(&id)
+            .and_then(|record| record.live())
+            .filter(|payment| payment.organisation_id == organisation)
+            .cloned())
     }
 
     async fn list(
@@ -393,11 +410,7 @@ impl PaymentRepository for MemoryRepository {
         let (organisation, before) = (stored.organisation_id, (stored.reported_on(), stored.id));
         let after = (updated.payment.reported_on(), updated.payment.id);
         state.move_reported(organisation, before, Some(after));
-        state.records.insert(
-            updated.payment.id,
-            Record::Live(Box::new(updated.payment.clone())),
-        );
-        state.append(updated);
+        state.append(updated, false);
         Ok(())
     }
 
@@ -411,11 +424,7 @@ impl PaymentRepository for MemoryRepository {
             index.remove(&key);
         }
         state.move_reported(organisation, reported, None);
-        state.records.insert(
-            deleted.payment.id,
-            Record::Deleted(organisation, deleted.payment.version),
-        );
-        state.append(deleted);
+        state.append(deleted, true);
         Ok(())
     }
 
@@ -428,14 +437,13 @@ impl PaymentRepository for MemoryRepository {
         let state = self.read();
         match state.records.get(&id) {
             Some(record) if record.organisation() == organisation => {
-                let events = state.events.get(&id).map_or(&[][..], Vec::as_slice);
                 // Versions count up from 0 with no gap: the event of
-                // version v sits at index v.
+                // version v is the v-th.
                 let start = request.after.map_or(0, |after| {
                     usize::try_from(after.number()).map_or(usize::MAX, |v| v.saturating_add(1))
                 });
-                let page = events
-                    .iter()
+                let page = record
+                    .events()
                     .skip(start)
                     .take(request.size.with_lookahead())
                     .cloned()
