@@ -1,6 +1,12 @@
 //! Free text and coded values of a payment.
+//!
+//! Each holds its text as an `Arc<str>`, written once when it is judged or
+//! read from storage: a payment is copied out of a store on every read,
+//! and a copy of its text then costs a reference count, not an allocation
+//! and a copy of every string.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Free text a client supplied (a name, an address, a reference): any
 /// Unicode, kept exactly as written, between 1 and `max` characters, with no
@@ -11,7 +17,7 @@ use std::fmt;
 /// noncharacters. Such text is refused, never cleaned: what is stored is
 /// what was sent.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Text(String);
+pub struct Text(Arc<str>);
 
 /// What kind of character `c` is, when it is one free text must not hold
 /// because it changes how the text displays without showing itself.
@@ -68,13 +74,13 @@ impl Text {
                 u32::from(c)
             ));
         }
-        Ok(Self(text.to_owned()))
+        Ok(Self(text.into()))
     }
 
     /// Text as it was stored, whatever today's rules say of it (a limit
     /// may since have shrunk).
     pub fn from_stored(text: &str) -> Self {
-        Self(text.to_owned())
+        Self(text.into())
     }
 
     /// The text as written.
@@ -97,7 +103,7 @@ impl fmt::Display for Text {
 
 /// A reference made only of digits (`"1002001"`), at most 35 of them.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct NumericReference(String);
+pub struct NumericReference(Arc<str>);
 
 impl NumericReference {
     /// The most digits a numeric reference has.
@@ -112,7 +118,7 @@ impl NumericReference {
             && text.len() <= Self::MAX_DIGITS
             && text.bytes().all(|b| b.is_ascii_digit())
         {
-            Ok(Self(text.to_owned()))
+            Ok(Self(text.into()))
         } else {
             Err(format!("{text:?} must be 1 to 35 digits"))
         }
@@ -120,7 +126,7 @@ impl NumericReference {
 
     /// A reference as it was stored, whatever today's rules say of it.
     pub fn from_stored(text: &str) -> Self {
-        Self(text.to_owned())
+        Self(text.into())
     }
 
     /// The digits.
@@ -141,7 +147,7 @@ impl fmt::Debug for NumericReference {
 /// (the scheme's rules decide); a code stored under earlier rules reads
 /// back as it was written.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct BearerCode(String);
+pub struct BearerCode(Arc<str>);
 
 impl BearerCode {
     /// The codes a client may send today.
@@ -153,7 +159,7 @@ impl BearerCode {
     /// A message listing the accepted codes.
     pub fn parse(text: &str) -> Result<Self, String> {
         if Self::ACCEPTED.contains(&text) {
-            Ok(Self(text.to_owned()))
+            Ok(Self(text.into()))
         } else {
             Err(format!(
                 "{text:?} is not a bearer code (expected one of {})",
@@ -164,7 +170,7 @@ impl BearerCode {
 
     /// A code as it was stored, whatever today's rules say of it.
     pub fn from_stored(text: &str) -> Self {
-        Self(text.to_owned())
+        Self(text.into())
     }
 
     /// The code as written.
@@ -176,7 +182,7 @@ impl BearerCode {
 /// How an account number is written: `IBAN` (an International Bank
 /// Account Number) or `BBAN` (a domestic, basic bank account number).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AccountNumberCode(String);
+pub struct AccountNumberCode(Arc<str>);
 
 impl AccountNumberCode {
     /// The code of an International Bank Account Number.
@@ -190,7 +196,7 @@ impl AccountNumberCode {
     /// A message listing the accepted codes.
     pub fn parse(text: &str) -> Result<Self, String> {
         if text == Self::IBAN || text == Self::BBAN {
-            Ok(Self(text.to_owned()))
+            Ok(Self(text.into()))
         } else {
             Err(format!(
                 "{text:?} is not an account number code (expected IBAN or BBAN)"
@@ -200,7 +206,7 @@ impl AccountNumberCode {
 
     /// A code as it was stored, whatever today's rules say of it.
     pub fn from_stored(text: &str) -> Self {
-        Self(text.to_owned())
+        Self(text.into())
     }
 
     /// The code as written.
@@ -210,7 +216,7 @@ impl AccountNumberCode {
 
     /// Whether account numbers under this code must be shaped like IBANs.
     pub fn is_iban(&self) -> bool {
-        self.0 == Self::IBAN
+        &*self.0 == Self::IBAN
     }
 }
 
@@ -220,7 +226,7 @@ impl AccountNumberCode {
 /// sample payment carries an IBAN whose check digits do not verify, and a
 /// recorder of payments must accept what the scheme accepted.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct AccountNumber(String);
+pub struct AccountNumber(Arc<str>);
 
 impl AccountNumber {
     /// The most characters an account number has.
@@ -241,14 +247,14 @@ impl AccountNumber {
         if text.is_empty() || text.len() > Self::MAX_LEN || !alphanumeric(text) {
             return Err("must be 1 to 34 upper-case letters or digits".to_owned());
         }
-        let number = Self(text.to_owned());
+        let number = Self(text.into());
         number.check_code(code)?;
         Ok(number)
     }
 
     /// An account number as it was stored, whatever today's rules say of it.
     pub fn from_stored(text: &str) -> Self {
-        Self(text.to_owned())
+        Self(text.into())
     }
 
     /// Checks that this number is written as `code` says: an `IBAN` code
