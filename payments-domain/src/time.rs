@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, Datelike as _, NaiveDate, SecondsFormat, SubsecRound, Timelike as _, Utc};
 use serde::{Deserialize, Serialize};
 
 /// An instant in UTC with at most microsecond precision, the finest that
@@ -78,8 +78,48 @@ impl fmt::Debug for Timestamp {
 }
 
 impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC with as many fractional digits as it has (none, 3
+    /// or 6): chrono's `to_rfc3339_opts(SecondsFormat::AutoSi, true)`,
+    /// written digit by digit into the formatter for the years 0 to 9999
+    /// (every response writes a few of these; chrono's builds a `String`
+    /// each time).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        let (date, time) = (self.0.date_naive(), self.0.time());
+        let nanos = time.nanosecond();
+        // A leap second (nanoseconds past a whole second) and years beyond
+        // four digits are left to chrono.
+        let year = match u32::try_from(date.year()) {
+            Ok(year) if year <= 9999 && nanos < 1_000_000_000 => year,
+            _ => return f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        };
+        let mut text = *b"0000-00-00T00:00:00.000000Z";
+        digits(&mut text[0..4], year);
+        digits(&mut text[5..7], date.month());
+        digits(&mut text[8..10], date.day());
+        digits(&mut text[11..13], time.hour());
+        digits(&mut text[14..16], time.minute());
+        digits(&mut text[17..19], time.second());
+        let written = if nanos == 0 {
+            19
+        } else if nanos % 1_000_000 == 0 {
+            digits(&mut text[20..23], nanos / 1_000_000);
+            23
+        } else {
+            // Timestamps hold whole microseconds.
+            digits(&mut text[20..26], nanos / 1_000);
+            26
+        };
+        text[written] = b'Z';
+        // Only ASCII digits and punctuation are written.
+        f.write_str(std::str::from_utf8(&text[..=written]).unwrap_or_default())
+    }
+}
+
+/// Writes `value` into `into` as decimal digits, zero-padded to its length.
+fn digits(into: &mut [u8], mut value: u32) {
+    for place in into.iter_mut().rev() {
+        *place = b'0' + u8::try_from(value % 10).unwrap_or(0);
+        value /= 10;
     }
 }
 
@@ -140,8 +180,18 @@ impl fmt::Debug for Date {
 }
 
 impl fmt::Display for Date {
+    /// `YYYY-MM-DD`, the only form [`Date::parse`] takes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%d"))
+        match u32::try_from(self.0.year()) {
+            Ok(year) if year <= 9999 => {
+                let mut text = *b"0000-00-00";
+                digits(&mut text[0..4], year);
+                digits(&mut text[5..7], self.0.month());
+                digits(&mut text[8..10], self.0.day());
+                f.write_str(std::str::from_utf8(&text).unwrap_or_default())
+            }
+            _ => write!(f, "{}", self.0.format("%Y-%m-%d")),
+        }
     }
 }
 
@@ -215,6 +265,44 @@ mod tests {
             "2024-07-31T12:34:56Z"
         );
         assert_eq!(at.checked_add(std::time::Duration::MAX), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn timestamps_are_written_as_chrono_writes_rfc_3339(
+            micros in -62_135_596_800_000_000_i64..253_402_300_800_000_000,
+            cut in 0_u8..3,
+        ) {
+            // Whole seconds, whole milliseconds, or any microsecond.
+            let micros = match cut {
+                0 => micros - micros.rem_euclid(1_000_000),
+                1 => micros - micros.rem_euclid(1_000),
+                _ => micros,
+            };
+            let at = Timestamp::from_unix_micros(micros).unwrap();
+            proptest::prop_assert_eq!(
+                at.to_string(),
+                at.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+            );
+        }
+
+        #[test]
+        fn dates_are_written_as_chrono_writes_them(days in 0_i64..3_652_059) {
+            let date = Date(NaiveDate::from_num_days_from_ce_opt(i32::try_from(days).unwrap() + 1).unwrap());
+            proptest::prop_assert_eq!(date.to_string(), date.0.format("%Y-%m-%d").to_string());
+        }
+    }
+
+    #[test]
+    fn a_leap_second_is_written_as_chrono_writes_it() {
+        for text in ["2016-12-31T23:59:60Z", "2016-12-31T23:59:60.5Z"] {
+            let at = Timestamp::parse(text).unwrap();
+            assert_eq!(
+                at.to_string(),
+                at.0.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                "{text}"
+            );
+        }
     }
 
     #[test]
