@@ -300,16 +300,23 @@ async fn a_client_that_stalls_inside_the_http2_preface_is_disconnected_after_the
     );
 }
 
-#[tokio::test]
-async fn an_idle_http1_keep_alive_connection_is_closed_after_the_header_read_timeout() {
-    let server = spawn_server(app(), config_with_header_read_timeout(SHORT_TIMEOUT)).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+/// A connection to `addr` that has had one HTTP/1.1 request answered 200
+/// and is kept alive.
+async fn kept_alive_after_one_request(addr: std::net::SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
     stream
         .write_all(b"GET /hello HTTP/1.1\r\nHost: test\r\n\r\n")
         .await
         .unwrap();
     let (status, _) = read_response(&mut stream).await;
     assert_eq!(status, 200);
+    stream
+}
+
+#[tokio::test]
+async fn an_idle_http1_keep_alive_connection_is_closed_after_the_header_read_timeout() {
+    let server = spawn_server(app(), config_with_header_read_timeout(SHORT_TIMEOUT)).await;
+    let mut stream = kept_alive_after_one_request(server.addr).await;
 
     let open_for = time_until_closed_by_server(&mut stream).await;
 
@@ -322,13 +329,7 @@ async fn an_idle_http1_keep_alive_connection_is_closed_after_the_header_read_tim
 #[tokio::test]
 async fn a_keep_alive_client_that_stalls_mid_headers_of_its_next_request_is_disconnected() {
     let server = spawn_server(app(), config_with_header_read_timeout(SHORT_TIMEOUT)).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"GET /hello HTTP/1.1\r\nHost: test\r\n\r\n")
-        .await
-        .unwrap();
-    let (status, _) = read_response(&mut stream).await;
-    assert_eq!(status, 200);
+    let mut stream = kept_alive_after_one_request(server.addr).await;
 
     stream
         .write_all(b"GET /hello HTTP/1.1\r\nHost: te")
