@@ -84,24 +84,20 @@ impl fmt::Display for Timestamp {
     /// (every response writes a few of these; chrono's builds a `String`
     /// each time).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (date, time) = (self.0.date_naive(), self.0.time());
+        let time = self.0.time();
         let nanos = time.nanosecond();
+        let mut text = *b"0000-00-00T00:00:00.000000Z";
         // A leap second (nanoseconds past a whole second) and years beyond
         // four digits are left to chrono.
-        let year = match u32::try_from(date.year()) {
-            Ok(year) if year <= 9999 && nanos < 1_000_000_000 => year,
-            _ => return f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-        };
-        let mut text = *b"0000-00-00T00:00:00.000000Z";
-        digits(&mut text[0..4], year);
-        digits(&mut text[5..7], date.month());
-        digits(&mut text[8..10], date.day());
+        if nanos >= 1_000_000_000 || !write_date(&mut text, self.0.date_naive()) {
+            return f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        }
         digits(&mut text[11..13], time.hour());
         digits(&mut text[14..16], time.minute());
         digits(&mut text[17..19], time.second());
         let written = if nanos == 0 {
             19
-        } else if nanos % 1_000_000 == 0 {
+        } else if nanos.is_multiple_of(1_000_000) {
             digits(&mut text[20..23], nanos / 1_000_000);
             23
         } else {
@@ -113,6 +109,18 @@ impl fmt::Display for Timestamp {
         // Only ASCII digits and punctuation are written.
         f.write_str(std::str::from_utf8(&text[..=written]).unwrap_or_default())
     }
+}
+
+/// Writes `date` as `YYYY-MM-DD` over the first ten bytes of `into`;
+/// false, writing nothing, for a year beyond four digits.
+fn write_date(into: &mut [u8], date: NaiveDate) -> bool {
+    let Some(year) = u32::try_from(date.year()).ok().filter(|year| *year <= 9999) else {
+        return false;
+    };
+    digits(&mut into[0..4], year);
+    digits(&mut into[5..7], date.month());
+    digits(&mut into[8..10], date.day());
+    true
 }
 
 /// Writes `value` into `into` as decimal digits, zero-padded to its length.
@@ -182,15 +190,11 @@ impl fmt::Debug for Date {
 impl fmt::Display for Date {
     /// `YYYY-MM-DD`, the only form [`Date::parse`] takes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match u32::try_from(self.0.year()) {
-            Ok(year) if year <= 9999 => {
-                let mut text = *b"0000-00-00";
-                digits(&mut text[0..4], year);
-                digits(&mut text[5..7], self.0.month());
-                digits(&mut text[8..10], self.0.day());
-                f.write_str(std::str::from_utf8(&text).unwrap_or_default())
-            }
-            _ => write!(f, "{}", self.0.format("%Y-%m-%d")),
+        let mut text = *b"0000-00-00";
+        if write_date(&mut text, self.0) {
+            f.write_str(std::str::from_utf8(&text).unwrap_or_default())
+        } else {
+            write!(f, "{}", self.0.format("%Y-%m-%d"))
         }
     }
 }
