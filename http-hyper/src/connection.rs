@@ -136,17 +136,18 @@ impl Drop for InFlight {
 /// Serves `stream` with `service` until the connection ends, holding
 /// `_slot` (one of the server's connection slots) until then.
 ///
-/// `first_request_timeout` closes connections that never get as far as a
-/// request head, and HTTP/1 connections whose next head does not come in
-/// that time after a response: the idle check below judges both, so a
-/// request costs no timer of its own (hyper's header-read timeout arms and
-/// clears one per request, which showed in the profile under load). hyper's HTTP/1 header-read timeout only starts once
-/// hyper-util has told HTTP/1 from HTTP/2, and that sniffing waits on the
-/// socket with no deadline, so a client that connects and sends nothing (or
-/// the first bytes of the HTTP/2 preface) would otherwise hold its socket
-/// forever. HTTP/2 has no header-read timeout at all, and PINGs a client
-/// answers keep its connection alive, so idleness is judged here, by the
-/// requests in flight, not by traffic.
+/// `first_request_timeout` bounds every wait for a request head. The first
+/// head has a timer of its own, which also covers hyper-util telling
+/// HTTP/1 from HTTP/2: that sniffing waits on the socket with no deadline,
+/// so a client that connects and sends nothing (or the first bytes of the
+/// HTTP/2 preface) would otherwise hold its socket forever. Each later
+/// HTTP/1 head is what an idle HTTP/1 connection waits for, so the idle
+/// check judges it, with the idle timeout cut to `first_request_timeout`.
+/// A request thus arms no timer of its own (hyper's header-read timeout,
+/// off here, armed and cleared one per request, which showed in the
+/// profile under load). HTTP/2 has no header-read timeout at all, and
+/// PINGs a client answers keep its connection alive, so idleness is judged
+/// here, by the requests in flight, not by traffic.
 ///
 /// Errors are logged at debug: they are the client's business (reset,
 /// malformed request, timeout) and must not disturb other connections.
