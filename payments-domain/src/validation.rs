@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use smallvec::SmallVec;
+
 /// One step of a [`FieldPath`]: an object member or an array index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PathSegment {
@@ -14,13 +16,18 @@ pub enum PathSegment {
 
 /// Where in a payment a problem is, from the payment's root:
 /// `attributes.charges_information.sender_charges[1].currency`.
+///
+/// Held inline: validation makes a path for every attribute it judges,
+/// problem or not, and a payment's deepest path has five steps, so making
+/// one allocates nothing (held on the heap, judging the Form3 sample's
+/// attributes took 7.1 µs instead of 6.1 in the validation benchmark).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct FieldPath(Vec<PathSegment>);
+pub struct FieldPath(SmallVec<[PathSegment; 6]>);
 
 impl FieldPath {
     /// The empty path (the payment itself).
     pub fn root() -> Self {
-        Self(Vec::new())
+        Self(SmallVec::new())
     }
 
     /// This path with a member name appended.
@@ -66,7 +73,11 @@ impl FieldPath {
 /// with.
 pub fn push_pointer_member(pointer: &mut String, name: &str) {
     pointer.push('/');
-    pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+    if name.contains(['~', '/']) {
+        pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+    } else {
+        pointer.push_str(name);
+    }
 }
 
 impl fmt::Display for FieldPath {
