@@ -4,6 +4,7 @@
 //! one, and JSON that does not fit the contract a 422 with a JSON Pointer to
 //! the offending member.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -11,7 +12,9 @@ use axum::extract::rejection::BytesRejection;
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, StatusCode};
-use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::error::Category;
 
 use crate::objects_only::ObjectsOnly;
@@ -142,7 +145,7 @@ fn check_document(body: &[u8], nulls: Nulls) -> Result<(), Problem> {
     let mut repeated = None;
     let mut found_nulls = Vec::new();
     Walk {
-        at: String::new(),
+        at: Place::Root,
         repeated: &mut repeated,
         nulls: &mut found_nulls,
     }
@@ -174,10 +177,44 @@ fn check_document(body: &[u8], nulls: Nulls) -> Result<(), Problem> {
     Ok(())
 }
 
-/// One value of the document at pointer `at`; remembers the first member
-/// named twice in an object, and where every `null` is.
+/// Where a value is in the document: the way back to the root, written
+/// out as a JSON Pointer only when something there is reported. Member
+/// names are borrowed from the body where it holds them unescaped, so a
+/// walk through a well-formed document allocates nothing per member.
+#[derive(Clone, Copy)]
+enum Place<'a> {
+    Root,
+    Member(&'a Place<'a>, &'a str),
+    Item(&'a Place<'a>, usize),
+}
+
+impl Place<'_> {
+    fn pointer(&self) -> String {
+        let mut pointer = String::new();
+        self.push_to(&mut pointer);
+        pointer
+    }
+
+    fn push_to(&self, pointer: &mut String) {
+        match self {
+            Place::Root => {}
+            Place::Member(parent, name) => {
+                parent.push_to(pointer);
+                push_member(pointer, name);
+            }
+            Place::Item(parent, index) => {
+                parent.push_to(pointer);
+                pointer.push('/');
+                pointer.push_str(&index.to_string());
+            }
+        }
+    }
+}
+
+/// One value of the document at `at`; remembers the first member named
+/// twice in an object, and where every `null` is.
 struct Walk<'a> {
-    at: String,
+    at: Place<'a>,
     repeated: &'a mut Option<String>,
     nulls: &'a mut Vec<String>,
 }
@@ -218,16 +255,15 @@ impl<'de> Visitor<'de> for Walk<'_> {
     }
 
     fn visit_unit<E>(self) -> Result<(), E> {
-        self.nulls.push(self.at);
+        self.nulls.push(self.at.pointer());
         Ok(())
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
         let mut index = 0_usize;
         loop {
-            let at = format!("{}/{index}", self.at);
             let item = Walk {
-                at,
+                at: Place::Item(&self.at, index),
                 repeated: &mut *self.repeated,
                 nulls: &mut *self.nulls,
             };
@@ -239,12 +275,11 @@ impl<'de> Visitor<'de> for Walk<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<(), A::Error> {
-        let mut seen = HashSet::new();
-        while let Some(name) = members.next_key::<String>()? {
-            let mut at = self.at.clone();
-            push_member(&mut at, &name);
-            if !seen.insert(name) && self.repeated.is_none() {
-                *self.repeated = Some(at.clone());
+        let mut seen = Names::default();
+        while let Some(MemberName(name)) = members.next_key()? {
+            let at = Place::Member(&self.at, &name);
+            if !seen.first_time(&name) && self.repeated.is_none() {
+                *self.repeated = Some(at.pointer());
             }
             members.next_value_seed(Walk {
                 at,
@@ -253,6 +288,62 @@ impl<'de> Visitor<'de> for Walk<'_> {
             })?;
         }
         Ok(())
+    }
+}
+
+/// A member's name: borrowed from the body unless it had to be unescaped.
+struct MemberName<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+
+        impl<'de> Visitor<'de> for Name {
+            type Value = MemberName<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+
+            fn visit_borrowed_str<E>(self, name: &'de str) -> Result<MemberName<'de>, E> {
+                Ok(MemberName(Cow::Borrowed(name)))
+            }
+
+            fn visit_str<E>(self, name: &str) -> Result<MemberName<'de>, E> {
+                Ok(MemberName(Cow::Owned(name.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_str(Name)
+    }
+}
+
+/// The names one object has had so far: a list while the object is
+/// small, as every object of a payment is, and a set past that, so an
+/// object of thousands of members is not checked in quadratic time.
+#[derive(Default)]
+struct Names<'de> {
+    few: Vec<Cow<'de, str>>,
+    many: HashSet<Cow<'de, str>>,
+}
+
+impl<'de> Names<'de> {
+    /// Up to this many names are kept in the list.
+    const FEW: usize = 32;
+
+    /// Whether `name` is new to the object; it is known from now on.
+    fn first_time(&mut self, name: &Cow<'de, str>) -> bool {
+        if self.many.is_empty() {
+            if self.few.contains(name) {
+                return false;
+            }
+            if self.few.len() < Self::FEW {
+                self.few.push(name.clone());
+                return true;
+            }
+            self.many.extend(self.few.drain(..));
+        }
+        self.many.insert(name.clone())
     }
 }
 
@@ -322,6 +413,32 @@ mod tests {
             Some((422, vec!["/1/b".to_owned()]))
         );
         assert_eq!(problem_of(r#"{"a": {"b": 1}, "b": {"a": 1}}"#), None);
+    }
+
+    #[test]
+    fn a_repeat_is_found_however_its_name_is_spelt_and_however_large_the_object() {
+        // The same name, once escaped: a repeat all the same.
+        assert_eq!(
+            problem_of(r#"{"data": {"ab": 1, "a\u0062": 2}}"#),
+            Some((422, vec!["/data/ab".to_owned()]))
+        );
+        assert_eq!(
+            problem_of(r#"{"a/b~c": 1, "a/b~c": 2}"#),
+            Some((422, vec!["/a~1b~0c".to_owned()]))
+        );
+        // Past the names kept in a list, and the first repeat is the one
+        // reported.
+        for size in [Names::FEW - 1, Names::FEW, Names::FEW + 1, 500] {
+            let members: Vec<String> = (0..size).map(|n| format!(r#""m{n}": {n}"#)).collect();
+            let body = format!(r#"{{"x": [{{{}, "m0": 0, "m1": 1}}]}}"#, members.join(", "));
+            assert_eq!(
+                problem_of(&body),
+                Some((422, vec!["/x/0/m0".to_owned()])),
+                "{size} members"
+            );
+            let body = format!("{{{}}}", members.join(", "));
+            assert_eq!(problem_of(&body), None, "{size} distinct members");
+        }
     }
 
     #[test]
