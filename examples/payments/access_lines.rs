@@ -39,7 +39,8 @@ where
         if event.metadata().target() != TARGET {
             return;
         }
-        let mut line = Vec::with_capacity(256);
+        // An access line is about 300 bytes.
+        let mut line = Vec::with_capacity(512);
         line.extend_from_slice(b"{\"timestamp\":\"");
         push_timestamp(&mut line);
         line.extend_from_slice(b"\",\"level\":\"");
@@ -130,15 +131,60 @@ impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.name(field);
         // Formatted straight into the line, escaped as it goes.
-        push_json_string(&mut self.line, &format_args!("{value:?}"));
+        self.line.push(b'"');
+        let _ = write!(Escaping(&mut self.line), "{value:?}");
+        self.line.push(b'"');
     }
 }
 
-/// `text` as a JSON string, with serde_json's escaping, so nothing a
+/// `text` as a JSON string, escaped as serde_json escapes, so nothing a
 /// client sends (a route is a template, but a method is theirs) can break
 /// the line.
-fn push_json_string(line: &mut Vec<u8>, text: &(impl serde::Serialize + ?Sized)) {
-    let _ = serde_json::to_writer(line, text);
+fn push_json_string(line: &mut Vec<u8>, text: &str) {
+    line.push(b'"');
+    push_escaped(line, text);
+    line.push(b'"');
+}
+
+/// `text` inside a JSON string: as it is when nothing in it needs an
+/// escape, as almost every access line's text is (ids, digits, a route
+/// template); otherwise each `"`, `\` and control character escaped.
+fn push_escaped(line: &mut Vec<u8>, text: &str) {
+    let plain = |byte: u8| byte >= 0x20 && byte != b'"' && byte != b'\\';
+    if text.bytes().all(plain) {
+        line.extend_from_slice(text.as_bytes());
+        return;
+    }
+    for byte in text.bytes() {
+        match byte {
+            b'"' => line.extend_from_slice(b"\\\""),
+            b'\\' => line.extend_from_slice(b"\\\\"),
+            b'\n' => line.extend_from_slice(b"\\n"),
+            b'\r' => line.extend_from_slice(b"\\r"),
+            b'\t' => line.extend_from_slice(b"\\t"),
+            0x08 => line.extend_from_slice(b"\\b"),
+            0x0c => line.extend_from_slice(b"\\f"),
+            control if control < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                line.extend_from_slice(b"\\u00");
+                line.push(HEX[usize::from(control >> 4)]);
+                line.push(HEX[usize::from(control & 0xf)]);
+            }
+            // Multi-byte characters pass whole: none of their bytes is
+            // below 0x80.
+            other => line.push(other),
+        }
+    }
+}
+
+/// Formatted text, escaped into a line as it is written.
+struct Escaping<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        push_escaped(self.0, text);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -170,6 +216,31 @@ mod tests {
             serde_json::from_str::<String>(&line).unwrap(),
             "a\"b\\c\nd\re\tf\u{1}g\u{1f}hé€"
         );
+    }
+
+    #[test]
+    fn every_character_is_escaped_as_serde_json_escapes_it() {
+        let characters =
+            (0..0x100)
+                .filter_map(char::from_u32)
+                .chain(['€', '\u{2028}', '\u{10ffff}']);
+        for character in characters {
+            let text = format!("x{character}y");
+            let mut line = Vec::new();
+            push_json_string(&mut line, &text);
+            assert_eq!(
+                String::from_utf8(line).unwrap(),
+                serde_json::to_string(&text).unwrap(),
+                "{character:?}"
+            );
+            let mut formatted = Vec::new();
+            write!(Escaping(&mut formatted), "{text}").unwrap();
+            assert_eq!(
+                format!("\"{}\"", String::from_utf8(formatted).unwrap()),
+                serde_json::to_string(&text).unwrap(),
+                "{character:?} formatted"
+            );
+        }
     }
 
     #[test]
