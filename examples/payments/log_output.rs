@@ -51,7 +51,11 @@ impl LogBuffer {
     /// (its own descriptor, so no line buffering applies).
     pub fn start(target: LogTarget) -> (Self, LogGuard) {
         let shared = Arc::new(Shared {
-            waiting: Mutex::new(Vec::with_capacity(64 * 1024)),
+            // Both buffers reserve all they may ever hold (untouched
+            // memory costs nothing until written): grown as lines came,
+            // copying what was there, each growth held the lock of every
+            // request logging meanwhile.
+            waiting: Mutex::new(Vec::with_capacity(CAPACITY)),
             dropped: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
         });
@@ -69,7 +73,7 @@ impl LogBuffer {
             std::thread::Builder::new()
                 .name("payments-log".to_owned())
                 .spawn(move || {
-                    let mut writing = Vec::with_capacity(64 * 1024);
+                    let mut writing = Vec::with_capacity(CAPACITY);
                     loop {
                         let last = shared.stopping.load(Ordering::Acquire);
                         std::mem::swap(&mut writing, &mut *shared.waiting());
