@@ -278,7 +278,8 @@ impl<'de> Visitor<'de> for Walk<'_> {
         let mut seen = Names::default();
         while let Some(MemberName(name)) = members.next_key()? {
             let at = Place::Member(&self.at, &name);
-            if !seen.first_time(&name) && self.repeated.is_none() {
+            // Cloning a borrowed name copies a reference.
+            if !seen.first_time(name.clone()) && self.repeated.is_none() {
                 *self.repeated = Some(at.pointer());
             }
             members.next_value_seed(Walk {
@@ -332,18 +333,18 @@ impl<'de> Names<'de> {
     const FEW: usize = 32;
 
     /// Whether `name` is new to the object; it is known from now on.
-    fn first_time(&mut self, name: &Cow<'de, str>) -> bool {
+    fn first_time(&mut self, name: Cow<'de, str>) -> bool {
         if self.many.is_empty() {
-            if self.few.contains(name) {
+            if self.few.contains(&name) {
                 return false;
             }
             if self.few.len() < Self::FEW {
-                self.few.push(name.clone());
+                self.few.push(name);
                 return true;
             }
             self.many.extend(self.few.drain(..));
         }
-        self.many.insert(name.clone())
+        self.many.insert(name)
     }
 }
 

@@ -25,7 +25,7 @@ use tracing::instrument::Instrumented;
 use tracing::Instrument as _;
 
 use crate::access_log::RequestMetrics;
-use crate::trace_context::{self, TraceParent, SPAN_TARGET, TRACEPARENT};
+use crate::trace_context::{self, TraceParent, SPAN_TARGET, TRACEPARENT_NAME};
 use crate::{access_log, request_id};
 
 /// The edge around the whole Router, counting requests in `metrics`.
@@ -70,7 +70,7 @@ where
         let method = request.method().clone();
         let parent = request
             .headers()
-            .get(TRACEPARENT)
+            .get(TRACEPARENT_NAME)
             .and_then(|value| value.to_str().ok())
             .and_then(TraceParent::parse);
         // Disabled (a callsite check) unless an OpenTelemetry layer or a
@@ -150,7 +150,7 @@ where
             request_id::stamp(&mut response, &finish.id);
             response
                 .headers_mut()
-                .insert(TRACEPARENT, trace.header_value());
+                .insert(TRACEPARENT_NAME, trace.header_value());
         }
         not_kept_not_sniffed(&mut response);
         Poll::Ready(Ok(response))

@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use bytes::Bytes;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use payments_domain::{IdempotencyKey, PaymentAttributes, PaymentId};
 use payments_ports::{CreatePayment, CreatedPayment, IdempotencyRequest, RequestFingerprint};
 use sha2::{Digest, Sha256};
@@ -19,8 +19,13 @@ use crate::ApiState;
 
 /// The request header carrying the key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The same, parsed once (a `&str` name is parsed on every use).
+const IDEMPOTENCY_KEY_NAME: HeaderName = HeaderName::from_static(IDEMPOTENCY_KEY);
 /// The response header set to `true` on a replayed response.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+/// The same, parsed once (a `&str` name is parsed on every use).
+pub(crate) const IDEMPOTENT_REPLAYED_NAME: HeaderName =
+    HeaderName::from_static(IDEMPOTENT_REPLAYED);
 
 /// The fingerprint of a create sent to `route` with `body`: a digest of the
 /// route and the exact body bytes. A retry sends the same bytes; anything
@@ -44,7 +49,7 @@ fn from_headers(
     route: &str,
     body: &[u8],
 ) -> Result<Option<IdempotencyRequest>, Problem> {
-    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY_NAME) else {
         return Ok(None);
     };
     let key = value

@@ -15,6 +15,8 @@ use crate::ApiState;
 
 /// The header clients send their key in.
 pub const API_KEY: &str = "x-api-key";
+/// The same, parsed once (a `&str` name is parsed on every use).
+const API_KEY_NAME: http::HeaderName = http::HeaderName::from_static(API_KEY);
 
 /// The known API keys, their organisations and any usage plan of their
 /// own. Only SHA-256 digests of the keys are held, so a memory dump or a
@@ -238,7 +240,7 @@ impl FromRequestParts<ApiState> for Caller {
     ) -> Result<Self, Self::Rejection> {
         parts
             .headers
-            .get(API_KEY)
+            .get(API_KEY_NAME)
             .and_then(|value| value.to_str().ok())
             .and_then(|key| state.keys.organisation(key))
             .map(|organisation_id| Caller { organisation_id })

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::base_path::Links;
 use crate::errors;
 use crate::filters::Names;
-use crate::idempotency::IDEMPOTENT_REPLAYED;
+use crate::idempotency::IDEMPOTENT_REPLAYED_NAME;
 use crate::keys::Caller;
 use crate::pagination::{self, ListLinks};
 use crate::problem::Problem;
@@ -76,7 +76,7 @@ pub fn created(body: impl Serialize, created: &CreatedPayment, location: &str) -
         headers.insert(LOCATION, value);
     }
     if created.replayed {
-        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+        headers.insert(IDEMPOTENT_REPLAYED_NAME, HeaderValue::from_static("true"));
     }
     response
 }
