@@ -82,7 +82,9 @@ impl FromRequest<ApiState> for CreateRequest {
         let (mut parts, body) = request.into_parts();
         let caller = Caller::from_request_parts(&mut parts, state).await?;
         let Ok(links) = Links::from_request_parts(&mut parts, state).await;
-        let headers = parts.headers.clone();
+        // Moved out, not copied: reading the body needs only the body and
+        // its limit (an extension).
+        let headers = std::mem::take(&mut parts.headers);
         let body = Bytes::from_request(Request::from_parts(parts, body), state).await;
         Ok(Self {
             caller,
