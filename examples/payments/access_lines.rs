@@ -150,8 +150,7 @@ fn push_json_string(line: &mut Vec<u8>, text: &str) {
 /// escape, as almost every access line's text is (ids, digits, a route
 /// template); otherwise each `"`, `\` and control character escaped.
 fn push_escaped(line: &mut Vec<u8>, text: &str) {
-    let plain = |byte: u8| byte >= 0x20 && byte != b'"' && byte != b'\\';
-    if text.bytes().all(plain) {
+    if !needs_escape(text.as_bytes()) {
         line.extend_from_slice(text.as_bytes());
         return;
     }
@@ -175,6 +174,33 @@ fn push_escaped(line: &mut Vec<u8>, text: &str) {
             other => line.push(other),
         }
     }
+}
+
+/// Whether any byte of `text` is one JSON escapes: a control character,
+/// `"` or `\`. Eight bytes at a time, each word tested for a byte below
+/// 0x20 and for a byte equal to either character at once (a byte past
+/// 0x7f, part of a multi-byte character, never matches); byte by byte,
+/// this test was most of an access line's cost.
+fn needs_escape(text: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH_BITS: u64 = ONES * 0x80;
+    // The high bit of each byte of `word` below `limit` (at most 0x80)
+    // is set in the result, and no other high bit unless a lower byte's
+    // is: as a yes or no, exact.
+    let below =
+        |word: u64, limit: u8| word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGH_BITS;
+    let equal = |word: u64, byte: u8| below(word ^ (ONES * u64::from(byte)), 1);
+    let escaped = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
+    let mut words = text.chunks_exact(8);
+    for chunk in &mut words {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_ne_bytes(bytes);
+        if below(word, 0x20) | equal(word, b'"') | equal(word, b'\\') != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().copied().any(escaped)
 }
 
 /// Formatted text, escaped into a line as it is written.
@@ -216,6 +242,30 @@ mod tests {
             serde_json::from_str::<String>(&line).unwrap(),
             "a\"b\\c\nd\re\tf\u{1}g\u{1f}hé€"
         );
+    }
+
+    #[test]
+    fn a_byte_to_escape_is_found_wherever_it_is_in_a_word() {
+        for byte in 0..=u8::MAX {
+            let escaped = byte < 0x20 || byte == b'"' || byte == b'\\';
+            for length in 1..=20 {
+                for at in 0..length {
+                    // Around it, bytes next to the ones escaped.
+                    let mut text = vec![b'#'; length];
+                    text[at] = byte;
+                    if at > 0 {
+                        text[at - 1] = 0xff;
+                    }
+                    assert_eq!(
+                        needs_escape(&text),
+                        escaped,
+                        "{byte:#04x} at {at} of {length}"
+                    );
+                }
+            }
+        }
+        assert!(!needs_escape(b""));
+        assert!(!needs_escape("é€ 01234567 ~ !#]^".as_bytes()));
     }
 
     #[test]
