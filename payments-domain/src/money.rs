@@ -108,8 +108,42 @@ impl fmt::Debug for Amount {
 
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        write_decimal(&self.0, f)
     }
+}
+
+/// `value` exactly as `Decimal` writes it (every digit of its scale, `0.`
+/// before a fraction of one, `-` when negative), by hand: every payment
+/// shown writes several amounts, and `Decimal`'s own writer was most of
+/// the time spent on them. With a width or precision asked for, `Decimal`
+/// writes it.
+fn write_decimal(value: &Decimal, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    if f.width().is_some() || f.precision().is_some() {
+        return fmt::Display::fmt(value, f);
+    }
+    // A mantissa has at most 29 digits, and a scale is at most 28: room
+    // for the digits, a leading `0`, the point and the sign.
+    let mut text = [0_u8; 32];
+    let mut at = text.len();
+    let scale = value.scale() as usize;
+    let mut rest = value.mantissa().unsigned_abs();
+    let mut written = 0;
+    while rest > 0 || written <= scale {
+        if written == scale && scale > 0 {
+            at -= 1;
+            text[at] = b'.';
+        }
+        at -= 1;
+        text[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        written += 1;
+    }
+    if value.is_sign_negative() {
+        at -= 1;
+        text[at] = b'-';
+    }
+    // Only ASCII digits, a point and a sign are written.
+    f.write_str(std::str::from_utf8(&text[at..]).unwrap_or_default())
 }
 
 /// An amount in a currency, with no more decimal places than the currency's
@@ -217,7 +251,7 @@ impl fmt::Debug for ExchangeRate {
 
 impl fmt::Display for ExchangeRate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        write_decimal(&self.0, f)
     }
 }
 
@@ -225,6 +259,40 @@ impl fmt::Display for ExchangeRate {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A decimal through the hand-written writer.
+    struct Written(Decimal);
+
+    impl fmt::Display for Written {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_decimal(&self.0, f)
+        }
+    }
+
+    #[test]
+    fn decimals_are_written_as_decimal_writes_them() {
+        let mut negative_zero = Decimal::new(0, 2);
+        negative_zero.set_sign_negative(true);
+        let cases = [
+            Decimal::new(0, 0),
+            Decimal::new(0, 2),
+            negative_zero,
+            Decimal::new(5, 2),
+            Decimal::new(-5, 2),
+            Decimal::new(12_345, 2),
+            Decimal::new(10_000, 3),
+            Decimal::new(7, 28),
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::from_i128_with_scale(79_228_162_514_264_337_593_543_950_335, 28),
+        ];
+        for value in cases {
+            assert_eq!(Written(value).to_string(), value.to_string(), "{value:?}");
+        }
+        let amount = Decimal::new(10_021, 2);
+        assert_eq!(format!("{:>8}", Written(amount)), "  100.21");
+        assert_eq!(format!("{:.1}", Written(amount)), format!("{amount:.1}"));
+    }
 
     #[test]
     fn amounts_keep_the_scale_they_were_written_with() {
@@ -333,6 +401,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn any_decimal_is_written_as_decimal_writes_it(
+            mantissa in any::<i128>(),
+            scale in 0_u32..=28,
+        ) {
+            let value = Decimal::from_i128_with_scale(mantissa % 79_228_162_514_264_337_593_543_950_335, scale);
+            prop_assert_eq!(Written(value).to_string(), value.to_string());
+        }
+
         #[test]
         fn any_positive_numeral_prints_back_exactly(whole in "[1-9][0-9]{0,12}", fraction in proptest::option::of("[0-9]{1,10}")) {
             let text = match &fraction {
