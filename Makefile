@@ -139,6 +139,13 @@ cold-start:
 bench-http:
 	examples/bench/http
 
+## bench-instructions: user-space instructions per request of the same
+## three servers, counted by valgrind (installed from Debian when missing):
+## steady where the rates swing, blind to the kernel and to contention
+.PHONY: bench-instructions
+bench-instructions:
+	examples/bench/instructions
+
 ## contract: only the contract test (part of `cargo test`): schemathesis
 ## over every operation of `payments serve`, every check, seed 1, 100
 ## examples each, its stateful phase (100 scenarios), and a walk along
