@@ -181,7 +181,6 @@ fn check_document(body: &[u8], nulls: Nulls) -> Result<(), Problem> {
 /// out as a JSON Pointer only when something there is reported. Member
 /// names are borrowed from the body where it holds them unescaped, so a
 /// walk through a well-formed document allocates nothing per member.
-#[derive(Clone, Copy)]
 enum Place<'a> {
     Root,
     Member(&'a Place<'a>, &'a str),
@@ -204,8 +203,7 @@ impl Place<'_> {
             }
             Place::Item(parent, index) => {
                 parent.push_to(pointer);
-                pointer.push('/');
-                pointer.push_str(&index.to_string());
+                push_index(pointer, *index);
             }
         }
     }
@@ -359,10 +357,7 @@ pub fn pointer(path: &serde_path_to_error::Path) -> String {
     let mut pointer = String::new();
     for segment in path {
         match segment {
-            Segment::Seq { index } => {
-                pointer.push('/');
-                pointer.push_str(&index.to_string());
-            }
+            Segment::Seq { index } => push_index(&mut pointer, *index),
             Segment::Map { key } => push_member(&mut pointer, key),
             Segment::Enum { variant } => push_member(&mut pointer, variant),
             Segment::Unknown => {}
@@ -371,6 +366,7 @@ pub fn pointer(path: &serde_path_to_error::Path) -> String {
     pointer
 }
 
+use payments_domain::push_pointer_index as push_index;
 pub use payments_domain::push_pointer_member as push_member;
 
 /// serde's message without its " at line L column C" tail, which points into

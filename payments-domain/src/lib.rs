@@ -73,5 +73,7 @@ pub use payment::{EventKind, Payment, PaymentEvent};
 pub use storage::{StorageFormat, StoredAttributes, UnreadableAttributes};
 pub use text::{AccountNumber, AccountNumberCode, BearerCode, NumericReference, Text};
 pub use time::{Date, Timestamp};
-pub use validation::{push_pointer_member, FieldError, FieldPath, PathSegment, ValidationErrors};
+pub use validation::{
+    push_pointer_index, push_pointer_member, FieldError, FieldPath, PathSegment, ValidationErrors,
+};
 pub use view::{PaymentAttributesView, Shown};

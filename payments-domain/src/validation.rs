@@ -58,10 +58,7 @@ impl FieldPath {
         for segment in &self.0 {
             match segment {
                 PathSegment::Field(name) => push_pointer_member(&mut pointer, name),
-                PathSegment::Index(index) => {
-                    pointer.push('/');
-                    pointer.push_str(&index.to_string());
-                }
+                PathSegment::Index(index) => push_pointer_index(&mut pointer, *index),
             }
         }
         pointer
@@ -78,6 +75,12 @@ pub fn push_pointer_member(pointer: &mut String, name: &str) {
     } else {
         pointer.push_str(name);
     }
+}
+
+/// Appends one array index to an RFC 6901 JSON Pointer.
+pub fn push_pointer_index(pointer: &mut String, index: usize) {
+    pointer.push('/');
+    pointer.push_str(&index.to_string());
 }
 
 impl fmt::Display for FieldPath {
