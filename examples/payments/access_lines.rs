@@ -15,6 +15,10 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::Layer;
 
+// Strings escaped as serde_json escapes, so nothing a client sends (a
+// route is a template, but a method is theirs) can break the line.
+use http_api::json::{push_string as push_json_string, Escaping};
+
 /// The target of access lines, as `http_api` writes them.
 pub const TARGET: &str = "payments::access";
 
@@ -137,82 +141,6 @@ impl Visit for Fields {
     }
 }
 
-/// `text` as a JSON string, escaped as serde_json escapes, so nothing a
-/// client sends (a route is a template, but a method is theirs) can break
-/// the line.
-fn push_json_string(line: &mut Vec<u8>, text: &str) {
-    line.push(b'"');
-    push_escaped(line, text);
-    line.push(b'"');
-}
-
-/// `text` inside a JSON string: as it is when nothing in it needs an
-/// escape, as almost every access line's text is (ids, digits, a route
-/// template); otherwise each `"`, `\` and control character escaped.
-fn push_escaped(line: &mut Vec<u8>, text: &str) {
-    if !needs_escape(text.as_bytes()) {
-        line.extend_from_slice(text.as_bytes());
-        return;
-    }
-    for byte in text.bytes() {
-        match byte {
-            b'"' => line.extend_from_slice(b"\\\""),
-            b'\\' => line.extend_from_slice(b"\\\\"),
-            b'\n' => line.extend_from_slice(b"\\n"),
-            b'\r' => line.extend_from_slice(b"\\r"),
-            b'\t' => line.extend_from_slice(b"\\t"),
-            0x08 => line.extend_from_slice(b"\\b"),
-            0x0c => line.extend_from_slice(b"\\f"),
-            control if control < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                line.extend_from_slice(b"\\u00");
-                line.push(HEX[usize::from(control >> 4)]);
-                line.push(HEX[usize::from(control & 0xf)]);
-            }
-            // Multi-byte characters pass whole: none of their bytes is
-            // below 0x80.
-            other => line.push(other),
-        }
-    }
-}
-
-/// Whether any byte of `text` is one JSON escapes: a control character,
-/// `"` or `\`. Eight bytes at a time, each word tested for a byte below
-/// 0x20 and for a byte equal to either character at once (a byte past
-/// 0x7f, part of a multi-byte character, never matches); byte by byte,
-/// this test was most of an access line's cost.
-fn needs_escape(text: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH_BITS: u64 = ONES * 0x80;
-    // The high bit of each byte of `word` below `limit` (at most 0x80)
-    // is set in the result, and no other high bit unless a lower byte's
-    // is: as a yes or no, exact.
-    let below =
-        |word: u64, limit: u8| word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGH_BITS;
-    let equal = |word: u64, byte: u8| below(word ^ (ONES * u64::from(byte)), 1);
-    let escaped = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
-    let mut words = text.chunks_exact(8);
-    for chunk in &mut words {
-        let mut bytes = [0; 8];
-        bytes.copy_from_slice(chunk);
-        let word = u64::from_ne_bytes(bytes);
-        if below(word, 0x20) | equal(word, b'"') | equal(word, b'\\') != 0 {
-            return true;
-        }
-    }
-    words.remainder().iter().copied().any(escaped)
-}
-
-/// Formatted text, escaped into a line as it is written.
-struct Escaping<'a>(&'a mut Vec<u8>);
-
-impl fmt::Write for Escaping<'_> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        push_escaped(self.0, text);
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,67 +157,6 @@ mod tests {
         }
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
-        }
-    }
-
-    #[test]
-    fn what_a_client_sends_is_escaped_into_one_json_string() {
-        let mut line = Vec::new();
-        push_json_string(&mut line, "a\"b\\c\nd\re\tf\u{1}g\u{1f}hé€");
-        let line = String::from_utf8(line).unwrap();
-        assert_eq!(line, r#""a\"b\\c\nd\re\tf\u0001g\u001fhé€""#);
-        assert_eq!(
-            serde_json::from_str::<String>(&line).unwrap(),
-            "a\"b\\c\nd\re\tf\u{1}g\u{1f}hé€"
-        );
-    }
-
-    #[test]
-    fn a_byte_to_escape_is_found_wherever_it_is_in_a_word() {
-        for byte in 0..=u8::MAX {
-            let escaped = byte < 0x20 || byte == b'"' || byte == b'\\';
-            for length in 1..=20 {
-                for at in 0..length {
-                    // Around it, bytes next to the ones escaped.
-                    let mut text = vec![b'#'; length];
-                    text[at] = byte;
-                    if at > 0 {
-                        text[at - 1] = 0xff;
-                    }
-                    assert_eq!(
-                        needs_escape(&text),
-                        escaped,
-                        "{byte:#04x} at {at} of {length}"
-                    );
-                }
-            }
-        }
-        assert!(!needs_escape(b""));
-        assert!(!needs_escape("é€ 01234567 ~ !#]^".as_bytes()));
-    }
-
-    #[test]
-    fn every_character_is_escaped_as_serde_json_escapes_it() {
-        let characters =
-            (0..0x100)
-                .filter_map(char::from_u32)
-                .chain(['€', '\u{2028}', '\u{10ffff}']);
-        for character in characters {
-            let text = format!("x{character}y");
-            let mut line = Vec::new();
-            push_json_string(&mut line, &text);
-            assert_eq!(
-                String::from_utf8(line).unwrap(),
-                serde_json::to_string(&text).unwrap(),
-                "{character:?}"
-            );
-            let mut formatted = Vec::new();
-            write!(Escaping(&mut formatted), "{text}").unwrap();
-            assert_eq!(
-                format!("\"{}\"", String::from_utf8(formatted).unwrap()),
-                serde_json::to_string(&text).unwrap(),
-                "{character:?} formatted"
-            );
         }
     }
 

@@ -78,6 +78,7 @@ mod errors;
 mod filters;
 mod form3;
 mod idempotency;
+pub mod json;
 mod keys;
 mod objects_only;
 mod openapi;

@@ -33,12 +33,12 @@ pub async fn read(state: &ApiState, caller: Caller, id: PaymentId) -> Result<Pay
         .map_err(|error| errors::fetch(&error))
 }
 
-/// `status` with `body` as JSON, serialised into one buffer sized for a
-/// payment document (axum's `Json` starts at 128 bytes and grows, copying
-/// a Form3 payment several times over).
+/// `status` with `body` as JSON ([`crate::json`]), serialised into one
+/// buffer sized for a payment document (axum's `Json` starts at 128 bytes
+/// and grows, copying a Form3 payment several times over).
 pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
     let mut buffer = Vec::with_capacity(JSON_CAPACITY);
-    match serde_json::to_writer(&mut buffer, body) {
+    match crate::json::to_vec(&mut buffer, body) {
         Ok(()) => (
             status,
             [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],

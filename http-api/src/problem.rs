@@ -280,7 +280,10 @@ impl IntoResponse for Problem {
             request_id: request_id::current(),
             errors: &self.errors,
         };
-        let json = serde_json::to_vec(&body).unwrap_or_default();
+        let mut json = Vec::with_capacity(256);
+        if crate::json::to_vec(&mut json, &body).is_err() {
+            json.clear();
+        }
         let mut response = (self.status, json).into_response();
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));

@@ -126,17 +126,30 @@ fn write_decimal(value: &Decimal, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let mut text = [0_u8; 32];
     let mut at = text.len();
     let scale = value.scale() as usize;
-    let mut rest = value.mantissa().unsigned_abs();
+    let mantissa = value.mantissa().unsigned_abs();
     let mut written = 0;
-    while rest > 0 || written <= scale {
-        if written == scale && scale > 0 {
+    let mut digit = |digit: u8, written: &mut usize| {
+        if *written == scale && scale > 0 {
             at -= 1;
             text[at] = b'.';
         }
         at -= 1;
-        text[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        written += 1;
+        text[at] = b'0' + digit;
+        *written += 1;
+    };
+    // Division of a u128 is a call into the runtime for each digit; every
+    // amount a payment holds fits a u64.
+    if let Ok(mut rest) = u64::try_from(mantissa) {
+        while rest > 0 || written <= scale {
+            digit((rest % 10) as u8, &mut written);
+            rest /= 10;
+        }
+    } else {
+        let mut rest = mantissa;
+        while rest > 0 || written <= scale {
+            digit((rest % 10) as u8, &mut written);
+            rest /= 10;
+        }
     }
     if value.is_sign_negative() {
         at -= 1;
@@ -407,6 +420,16 @@ mod tests {
             scale in 0_u32..=28,
         ) {
             let value = Decimal::from_i128_with_scale(mantissa % 79_228_162_514_264_337_593_543_950_335, scale);
+            prop_assert_eq!(Written(value).to_string(), value.to_string());
+        }
+
+        #[test]
+        fn any_decimal_of_a_u64_mantissa_is_written_as_decimal_writes_it(
+            mantissa in any::<i64>(),
+            scale in 0_u32..=28,
+        ) {
+            // Written through the u64 path: every amount a payment holds.
+            let value = Decimal::new(mantissa, scale);
             prop_assert_eq!(Written(value).to_string(), value.to_string());
         }
 
