@@ -29,7 +29,11 @@
 //! of its history (about 1.2 KiB for a recorded payment, with the
 //! indexes).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+// Seeded per process like std's (so ids a client chooses cannot be made to
+// collide), and much cheaper per lookup than SipHash.
+use foldhash::HashMap;
 use std::ops::Bound;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 

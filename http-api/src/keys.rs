@@ -27,8 +27,8 @@ const API_KEY_NAME: http::HeaderName = http::HeaderName::from_static(API_KEY);
 /// limits to API Gateway and ignores it.
 #[derive(Clone, Default)]
 pub struct ApiKeys {
-    organisations: HashMap<[u8; 32], OrganisationId>,
-    plans: HashMap<[u8; 32], UsagePlan>,
+    organisations: foldhash::HashMap<[u8; 32], OrganisationId>,
+    plans: foldhash::HashMap<[u8; 32], UsagePlan>,
 }
 
 impl fmt::Debug for ApiKeys {
