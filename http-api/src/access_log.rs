@@ -10,9 +10,9 @@ use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
+use axum::response::Response;
 // Two lookups a request; std's SipHash was most of their cost.
 use foldhash::HashMap;
-use axum::response::Response;
 use tower::{Layer, Service};
 
 use http::{Method, StatusCode};
