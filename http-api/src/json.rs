@@ -2,18 +2,18 @@
 //! `serde_json::to_vec` writes for the same value, but faster where every
 //! response spends its time. serde_json looks up every byte of every string
 //! (member names included) in its escape table, and each run of plain
-//! bytes goes through its formatter's calls; here a string is tested eight
-//! bytes at a time and, as nearly always, copied whole. A Form3 payment's
-//! document was 40% of the instructions of a fetch, most of them in that
-//! byte-by-byte scan.
+//! bytes goes through its formatter's calls; here a string is tested and
+//! copied eight bytes at a time. A Form3 payment's document was 40% of the
+//! instructions of a fetch, most of them in that byte-by-byte scan.
 //!
 //! [`to_vec`] writes any `Serialize` value, with every data model rule of
 //! serde_json's: `None` and units as `null`, an enum's variant as a string
 //! or as an object of one member, map keys that are numbers or booleans
-//! quoted, non-finite floats as `null`, finite ones as zmij writes them (as serde_json does), and
-//! serde_json's `RawValue` written as it is. What serde_json refuses (a
-//! map key that is neither a string, a number nor a boolean) is refused
-//! here too. The tests hold the output to serde_json's for every shape.
+//! quoted, non-finite floats as `null` and finite ones as zmij writes them
+//! (as serde_json does), and serde_json's `RawValue` written as it is.
+//! What serde_json refuses (a map key that is neither a string, a number
+//! nor a boolean, nor a finite float) is refused here too. The tests hold
+//! the output to serde_json's for every shape.
 //!
 //! [`push_string`] and [`push_escaped`] are the string writer alone, for
 //! other JSON the program writes (the access log's lines).
