@@ -17,7 +17,7 @@ use tracing_subscriber::Layer;
 
 // Strings escaped as serde_json escapes, so nothing a client sends (a
 // route is a template, but a method is theirs) can break the line.
-use http_api::json::{push_string as push_json_string, Escaping};
+use http_api::json::{push_formatted, push_string as push_json_string};
 
 /// The target of access lines, as `http_api` writes them.
 pub const TARGET: &str = "payments::access";
@@ -135,9 +135,7 @@ impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.name(field);
         // Formatted straight into the line, escaped as it goes.
-        self.line.push(b'"');
-        let _ = write!(Escaping(&mut self.line), "{value:?}");
-        self.line.push(b'"');
+        let _ = push_formatted(&mut self.line, format_args!("{value:?}"));
     }
 }
 

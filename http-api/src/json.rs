@@ -166,9 +166,22 @@ fn has_escape(word: u64) -> bool {
     below(word, 0x20) | equal(word, b'"') | equal(word, b'\\') != 0
 }
 
-/// Formatted text, escaped into `out` as it is written: what goes between
-/// the quotes of a JSON string made from a `Display`.
-pub struct Escaping<'a>(pub &'a mut Vec<u8>);
+/// Formatted `text` as a JSON string, escaped as it is written (no
+/// `String` made first): a value's `Display` or `Debug`.
+///
+/// # Errors
+/// When a formatting trait implementation fails; `out` then holds part of
+/// the string.
+pub fn push_formatted(out: &mut Vec<u8>, text: fmt::Arguments<'_>) -> fmt::Result {
+    out.push(b'"');
+    Escaping(out).write_fmt(text)?;
+    out.push(b'"');
+    Ok(())
+}
+
+/// Formatted text, escaped into the buffer as it is written: what goes
+/// between the quotes of [`push_formatted`].
+struct Escaping<'a>(&'a mut Vec<u8>);
 
 impl fmt::Write for Escaping<'_> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
@@ -461,11 +474,8 @@ impl<'a> ser::Serializer for Writer<'a> {
     }
 
     fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<(), Error> {
-        self.out.push(b'"');
-        write!(Escaping(self.out), "{value}")
-            .map_err(|_| Error("a value's Display failed".to_owned()))?;
-        self.out.push(b'"');
-        Ok(())
+        push_formatted(self.out, format_args!("{value}"))
+            .map_err(|_| Error("a value's Display failed".to_owned()))
     }
 }
 
@@ -586,18 +596,21 @@ struct Key<'a> {
 }
 
 impl Key<'_> {
-    fn quoted(self, text: &[u8]) {
+    /// A number or a boolean as a key: as the writer writes it, quoted.
+    fn quoted(self, value: impl Serialize) -> Result<(), Error> {
         self.out.push(b'"');
-        self.out.extend_from_slice(text);
+        value.serialize(Writer {
+            out: &mut *self.out,
+        })?;
         self.out.push(b'"');
+        Ok(())
     }
 
-    fn quoted_float(self, value: impl zmij::Float + Finite) -> Result<(), Error> {
+    fn quoted_float(self, value: impl Serialize + Finite) -> Result<(), Error> {
         if !value.finite() {
             return Err(Error("a float key must be finite".to_owned()));
         }
-        self.quoted(zmij::Buffer::new().format_finite(value).as_bytes());
-        Ok(())
+        self.quoted(value)
     }
 }
 
@@ -605,8 +618,7 @@ impl Key<'_> {
 macro_rules! quoted_integers {
     ($($method:ident: $type:ty),*) => {
         $(fn $method(self, value: $type) -> Result<(), Error> {
-            self.quoted(itoa::Buffer::new().format(value).as_bytes());
-            Ok(())
+            self.quoted(value)
         })*
     };
 }
@@ -724,8 +736,7 @@ impl ser::Serializer for Key<'_> {
     refused!("a key");
 
     fn serialize_bool(self, value: bool) -> Result<(), Error> {
-        self.quoted(if value { b"true" } else { b"false" });
-        Ok(())
+        self.quoted(value)
     }
 
     fn serialize_f32(self, value: f32) -> Result<(), Error> {
@@ -811,7 +822,6 @@ impl ser::Serializer for RawText<'_> {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::fmt::Write as _;
 
     use proptest::prelude::*;
     use serde::Serialize;
@@ -892,9 +902,9 @@ mod tests {
                 "{character:?}"
             );
             let mut formatted = Vec::new();
-            write!(Escaping(&mut formatted), "{text}").unwrap();
+            push_formatted(&mut formatted, format_args!("{text}")).unwrap();
             assert_eq!(
-                format!("\"{}\"", String::from_utf8(formatted).unwrap()),
+                String::from_utf8(formatted).unwrap(),
                 serde_json::to_string(&text).unwrap(),
                 "{character:?} formatted"
             );
