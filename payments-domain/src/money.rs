@@ -137,19 +137,20 @@ fn write_decimal(value: &Decimal, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         text[at] = b'0' + digit;
         *written += 1;
     };
-    // Division of a u128 is a call into the runtime for each digit; every
-    // amount a payment holds fits a u64.
-    if let Ok(mut rest) = u64::try_from(mantissa) {
-        while rest > 0 || written <= scale {
-            digit((rest % 10) as u8, &mut written);
-            rest /= 10;
+    // Division of a u128 is a call into the runtime for each digit: only
+    // the digits beyond a u64 are taken so (every amount a payment holds
+    // fits a u64, and has none).
+    let mut wide = mantissa;
+    let mut rest = loop {
+        if let Ok(narrow) = u64::try_from(wide) {
+            break narrow;
         }
-    } else {
-        let mut rest = mantissa;
-        while rest > 0 || written <= scale {
-            digit((rest % 10) as u8, &mut written);
-            rest /= 10;
-        }
+        digit((wide % 10) as u8, &mut written);
+        wide /= 10;
+    };
+    while rest > 0 || written <= scale {
+        digit((rest % 10) as u8, &mut written);
+        rest /= 10;
     }
     if value.is_sign_negative() {
         at -= 1;
