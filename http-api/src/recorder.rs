@@ -6,11 +6,12 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use payments_domain::{
-    Currency, FieldPath, PathSegment, Payment, PaymentAttributes, PaymentAttributesInput,
-    PaymentId, Shown, Text, Timestamp,
+    Amount, Currency, FieldPath, PathSegment, Payment, PaymentAttributes, PaymentAttributesInput,
+    PaymentId, Shown, Text, Timestamp, WireText as _,
 };
 use payments_ports::CreatedPayment;
-use serde::{Deserialize, Serialize};
+use serde::ser::Error as _;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::base_path::Links;
@@ -49,7 +50,8 @@ pub struct Record<'a> {
     payment_description: Option<&'a str>,
     currency: Shown<Currency>,
     /// A JSON number with exactly the digits stored (`500`, `0.07`).
-    amount: Box<RawValue>,
+    #[serde(serialize_with = "number")]
+    amount: Amount,
     version: u64,
     created_on: Shown<&'a Timestamp>,
 }
@@ -62,23 +64,28 @@ impl PaymentView for Record<'static> {
 
     fn of(payment: &Payment) -> Result<Record<'_>, Problem> {
         let attributes = &payment.attributes;
-        // A stored amount is digits with an optional fraction: always a
-        // valid JSON number. Failing here would mean a broken invariant.
-        let amount =
-            RawValue::from_string(attributes.money.amount().to_string()).map_err(|error| {
-                tracing::error!(error = %error, "a stored amount is not a JSON number");
-                Problem::internal()
-            })?;
         Ok(Record {
             id: payment.id,
             payment_timestamp: attributes.payment_timestamp.as_ref().map(Shown),
             payment_description: attributes.description.as_ref().map(Text::as_str),
             currency: Shown(attributes.money.currency()),
-            amount,
+            amount: attributes.money.amount(),
             version: payment.version.number(),
             created_on: Shown(&payment.created_on),
         })
     }
+}
+
+/// `amount` as a JSON number of exactly its digits. A stored amount is
+/// digits with an optional fraction, always a valid JSON number: failing
+/// here would mean a broken invariant.
+fn number<S: Serializer>(amount: &Amount, serializer: S) -> Result<S::Ok, S::Error> {
+    let text = amount.wire_text();
+    let raw: &RawValue = serde_json::from_str(text.as_str()).map_err(|error| {
+        tracing::error!(error = %error, "a stored amount is not a JSON number");
+        S::Error::custom("a stored amount is not a JSON number")
+    })?;
+    raw.serialize(serializer)
 }
 
 /// Where a domain field error points in a recorder body.

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::view::{InlineText, WireText};
+
 /// An ISO 4217 currency, such as `GBP`: three upper-case letters, with the
 /// number of decimal places (minor units) its amounts may carry.
 ///
@@ -142,6 +144,12 @@ impl fmt::Debug for Currency {
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+impl WireText for Currency {
+    fn wire_text(&self) -> InlineText {
+        InlineText::of(self.code())
     }
 }
 

@@ -76,4 +76,4 @@ pub use time::{Date, Timestamp};
 pub use validation::{
     push_pointer_index, push_pointer_member, FieldError, FieldPath, PathSegment, ValidationErrors,
 };
-pub use view::{PaymentAttributesView, Shown};
+pub use view::{InlineText, PaymentAttributesView, Shown, WireText};

@@ -5,6 +5,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use crate::currency::Currency;
+use crate::view::{InlineText, WireText};
 
 /// The most digits a decimal may be written with, not counting the lone
 /// zero of `0.25`.
@@ -112,18 +113,29 @@ impl fmt::Display for Amount {
     }
 }
 
-/// `value` exactly as `Decimal` writes it (every digit of its scale, `0.`
-/// before a fraction of one, `-` when negative), by hand: every payment
-/// shown writes several amounts, and `Decimal`'s own writer was most of
-/// the time spent on them. With a width or precision asked for, `Decimal`
-/// writes it.
+impl WireText for Amount {
+    fn wire_text(&self) -> InlineText {
+        decimal_text(&self.0)
+    }
+}
+
+/// `value` as [`decimal_text`] has it; with a width or precision asked
+/// for, as `Decimal` writes it.
 fn write_decimal(value: &Decimal, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     if f.width().is_some() || f.precision().is_some() {
         return fmt::Display::fmt(value, f);
     }
+    f.write_str(decimal_text(value).as_str())
+}
+
+/// `value` exactly as `Decimal` writes it (every digit of its scale, `0.`
+/// before a fraction of one, `-` when negative), by hand: every payment
+/// shown writes several amounts, and `Decimal`'s own writer was most of
+/// the time spent on them.
+fn decimal_text(value: &Decimal) -> InlineText {
     // A mantissa has at most 29 digits, and a scale is at most 28: room
     // for the digits, a leading `0`, the point and the sign.
-    let mut text = [0_u8; 32];
+    let mut text = [0_u8; InlineText::CAPACITY];
     let mut at = text.len();
     let scale = value.scale() as usize;
     let mantissa = value.mantissa().unsigned_abs();
@@ -156,8 +168,7 @@ fn write_decimal(value: &Decimal, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         at -= 1;
         text[at] = b'-';
     }
-    // Only ASCII digits, a point and a sign are written.
-    f.write_str(std::str::from_utf8(&text[at..]).unwrap_or_default())
+    InlineText::ascii(text, at, InlineText::CAPACITY)
 }
 
 /// An amount in a currency, with no more decimal places than the currency's
@@ -266,6 +277,12 @@ impl fmt::Debug for ExchangeRate {
 impl fmt::Display for ExchangeRate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_decimal(&self.0, f)
+    }
+}
+
+impl WireText for ExchangeRate {
+    fn wire_text(&self) -> InlineText {
+        decimal_text(&self.0)
     }
 }
 

@@ -1,9 +1,11 @@
 //! Instants and calendar dates.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use chrono::{DateTime, Datelike as _, NaiveDate, SecondsFormat, SubsecRound, Timelike as _, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::view::{InlineText, WireText};
 
 /// An instant in UTC with at most microsecond precision, the finest that
 /// every store keeps (PostgreSQL `timestamptz` stops at microseconds).
@@ -78,19 +80,27 @@ impl fmt::Debug for Timestamp {
 }
 
 impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC with as many fractional digits as it has: its
+    /// [`WireText`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.wire_text().as_str())
+    }
+}
+
+impl WireText for Timestamp {
     /// RFC 3339 in UTC with as many fractional digits as it has (none, 3
     /// or 6): chrono's `to_rfc3339_opts(SecondsFormat::AutoSi, true)`,
-    /// written digit by digit into the formatter for the years 0 to 9999
-    /// (every response writes a few of these; chrono's builds a `String`
-    /// each time).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// written digit by digit for the years 0 to 9999 (chrono's builds a
+    /// `String` each time).
+    fn wire_text(&self) -> InlineText {
         let time = self.0.time();
         let nanos = time.nanosecond();
-        let mut text = *b"0000-00-00T00:00:00.000000Z";
+        let mut text = [0; InlineText::CAPACITY];
+        text[..27].copy_from_slice(b"0000-00-00T00:00:00.000000Z");
         // A leap second (nanoseconds past a whole second) and years beyond
         // four digits are left to chrono.
         if nanos >= 1_000_000_000 || !write_date(&mut text, self.0.date_naive()) {
-            return f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+            return InlineText::of(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true));
         }
         digits(&mut text[11..13], time.hour());
         digits(&mut text[14..16], time.minute());
@@ -106,8 +116,7 @@ impl fmt::Display for Timestamp {
             26
         };
         text[written] = b'Z';
-        // Only ASCII digits and punctuation are written.
-        f.write_str(std::str::from_utf8(&text[..=written]).unwrap_or_default())
+        InlineText::ascii(text, 0, written + 1)
     }
 }
 
@@ -188,13 +197,24 @@ impl fmt::Debug for Date {
 }
 
 impl fmt::Display for Date {
-    /// `YYYY-MM-DD`, the only form [`Date::parse`] takes.
+    /// `YYYY-MM-DD`, the only form [`Date::parse`] takes: its
+    /// [`WireText`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = *b"0000-00-00";
+        f.write_str(self.wire_text().as_str())
+    }
+}
+
+impl WireText for Date {
+    fn wire_text(&self) -> InlineText {
+        let mut text = [0; InlineText::CAPACITY];
+        text[..10].copy_from_slice(b"0000-00-00");
         if write_date(&mut text, self.0) {
-            f.write_str(std::str::from_utf8(&text).unwrap_or_default())
+            InlineText::ascii(text, 0, 10)
         } else {
-            write!(f, "{}", self.0.format("%Y-%m-%d"))
+            let mut inline = InlineText::new();
+            // Any year chrono holds fits.
+            let _ = write!(inline, "{}", self.0.format("%Y-%m-%d"));
+            inline
         }
     }
 }
@@ -306,6 +326,19 @@ mod tests {
                 at.0.to_rfc3339_opts(SecondsFormat::AutoSi, true),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn the_widest_instants_and_dates_chrono_holds_are_written_whole() {
+        for instant in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+            let at = Timestamp::from_clock(instant);
+            assert_eq!(
+                at.to_string(),
+                at.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+            );
+            let date = Date(instant.date_naive());
+            assert_eq!(date.to_string(), date.0.format("%Y-%m-%d").to_string());
         }
     }
 
