@@ -71,9 +71,10 @@ pub fn push_string(out: &mut Vec<u8>, text: &str) {
 /// was a call to `memcpy` for a dozen bytes, most strings of a payment
 /// being shorter than that). The last, partial word is tested and written
 /// whole too, then cut back: for a string of eight bytes or more, as the
-/// string's last eight bytes, over those of them already written; for a
-/// shorter one, as its bytes followed by padding. From the first word
-/// that holds a byte to escape, byte by byte.
+/// string's last eight bytes, over those of them already written; for
+/// one of four to seven bytes, as its first four and then its last four
+/// over them; for a shorter one, as its bytes followed by padding. From
+/// the first word that holds a byte to escape, byte by byte.
 pub fn push_escaped(out: &mut Vec<u8>, text: &str) {
     escape_into(out, text.as_bytes());
 }
@@ -98,6 +99,22 @@ fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
         Some(last) if has_escape(u64::from_ne_bytes(*last)) => push_escaped_bytes(out, tail),
         Some(last) => {
             out.truncate(end - 8);
+            out.extend_from_slice(last);
+        }
+        // Four to seven bytes: its first four and its last four, which
+        // overlap, tested as one word and written one over the other.
+        None if tail.len() >= 4 => {
+            let (Some(first), Some(last)) = (tail.first_chunk::<4>(), tail.last_chunk::<4>())
+            else {
+                return push_escaped_bytes(out, tail);
+            };
+            let word = u64::from(u32::from_ne_bytes(*first)) << 32
+                | u64::from(u32::from_ne_bytes(*last));
+            if has_escape(word) {
+                return push_escaped_bytes(out, tail);
+            }
+            out.extend_from_slice(first);
+            out.truncate(end - 4);
             out.extend_from_slice(last);
         }
         None => {
