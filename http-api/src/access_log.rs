@@ -18,16 +18,12 @@ use tower::{Layer, Service};
 use http::{Method, StatusCode};
 use metrics::{Counter, Histogram};
 
+use crate::request_id::{self, Scope};
 use crate::trace_context::TraceText;
 
-/// The route template that handled a request, carried from the routing
-/// layer out to the access log on the response.
-#[derive(Debug, Clone)]
-pub struct Route(MatchedPath);
-
-/// Route-level layer: records which route template matched, on the
-/// response, for the access log (a tower layer, not `from_fn`, so it boxes
-/// nothing per request).
+/// Route-level layer: records which route template matched, in the
+/// request's scope ([`request_id::record_route`]), for the access log (a
+/// tower layer, not `from_fn`, so it boxes nothing per request).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RecordRouteLayer;
 
@@ -58,11 +54,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let route = request
-            .extensions()
-            .get::<MatchedPath>()
-            .cloned()
-            .map(Route);
+        let route = request.extensions().get::<MatchedPath>().cloned();
         RecordRouteFuture {
             inner: self.inner.call(request),
             route,
@@ -75,7 +67,7 @@ pin_project_lite::pin_project! {
     pub struct RecordRouteFuture<F> {
         #[pin]
         inner: F,
-        route: Option<Route>,
+        route: Option<MatchedPath>,
     }
 }
 
@@ -87,11 +79,12 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let Ok(mut response) = ready!(this.inner.poll(cx));
+        let response = ready!(this.inner.poll(cx));
+        // Polled inside the request's scope, which the edge set.
         if let Some(route) = this.route.take() {
-            response.extensions_mut().insert(route);
+            request_id::record_route(route);
         }
-        Poll::Ready(Ok(response))
+        Poll::Ready(response)
     }
 }
 
@@ -100,19 +93,20 @@ where
 /// trace and span ids; and counts it in the request metrics.
 pub fn record(
     metrics: &RequestMetrics,
-    request_id: &str,
+    scope: &Scope,
     method: &Method,
     response: &Response,
     started: Instant,
     trace: &TraceText,
 ) {
-    let route = route_of(response);
+    let route = scope.route();
+    let route = &*route;
     let elapsed = started.elapsed();
     let latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     metrics.count(route, method, response.status(), elapsed);
     tracing::info!(
         target: "payments::access",
-        request_id,
+        request_id = scope.id(),
         method = method.as_str(),
         route,
         status = response.status().as_u16(),
@@ -121,14 +115,6 @@ pub fn record(
         span_id = trace.span_id(),
         "request"
     );
-}
-
-/// The route template that answered, or `unmatched`.
-pub fn route_of(response: &Response) -> &str {
-    response
-        .extensions()
-        .get::<Route>()
-        .map_or("unmatched", |route| route.0.as_str())
 }
 
 /// The requests counter: by route template, method and status.

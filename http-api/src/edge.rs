@@ -25,6 +25,7 @@ use tracing::instrument::Instrumented;
 use tracing::Instrument as _;
 
 use crate::access_log::RequestMetrics;
+use crate::request_id::Scope;
 use crate::trace_context::{self, TraceParent, SPAN_TARGET, TRACEPARENT_NAME};
 use crate::{access_log, request_id};
 
@@ -85,13 +86,11 @@ where
             request_id = id.as_str(),
         );
         let trace = trace_context::start(&span, parent);
-        let inner =
-            request_id::scope(id.clone(), self.inner.call(request)).instrument(span.clone());
+        let inner = request_id::scope(id, self.inner.call(request)).instrument(span.clone());
         EdgeFuture {
             inner,
             finish: Some(Finish {
                 metrics: Arc::clone(&self.metrics),
-                id,
                 method,
                 started,
                 trace,
@@ -104,7 +103,6 @@ where
 /// What the edge adds once the response is there.
 struct Finish {
     metrics: Arc<RequestMetrics>,
-    id: String,
     method: Method,
     started: Instant,
     trace: TraceParent,
@@ -115,7 +113,7 @@ pin_project_lite::pin_project! {
     /// The response of [`Edge`]: the inner one, logged and stamped.
     pub struct EdgeFuture<F: Future> {
         #[pin]
-        inner: Instrumented<TaskLocalFuture<String, F>>,
+        inner: Instrumented<TaskLocalFuture<Scope, F>>,
         finish: Option<Finish>,
     }
 }
@@ -127,27 +125,26 @@ where
     type Output = Result<Response, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let Ok(mut response) = ready!(this.inner.poll(cx));
-        if let Some(finish) = this.finish.take() {
+        let mut this = self.project();
+        let Ok(mut response) = ready!(this.inner.as_mut().poll(cx));
+        let scope = this.inner.inner_pin_mut().take_value();
+        if let (Some(finish), Some(scope)) = (this.finish.take(), scope) {
             let trace = finish.trace.text();
             access_log::record(
                 &finish.metrics,
-                &finish.id,
+                &scope,
                 &finish.method,
                 &response,
                 finish.started,
                 &trace,
             );
             if !finish.span.is_disabled() {
-                finish
-                    .span
-                    .record("http.route", access_log::route_of(&response));
+                finish.span.record("http.route", &*scope.route());
                 finish
                     .span
                     .record("http.response.status_code", response.status().as_u16());
             }
-            request_id::stamp(&mut response, &finish.id);
+            request_id::stamp(&mut response, scope.id());
             response
                 .headers_mut()
                 .insert(TRACEPARENT_NAME, trace.header_value());

@@ -108,8 +108,8 @@ fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
             else {
                 return push_escaped_bytes(out, tail);
             };
-            let word = u64::from(u32::from_ne_bytes(*first)) << 32
-                | u64::from(u32::from_ne_bytes(*last));
+            let word =
+                u64::from(u32::from_ne_bytes(*first)) << 32 | u64::from(u32::from_ne_bytes(*last));
             if has_escape(word) {
                 return push_escaped_bytes(out, tail);
             }

@@ -1,10 +1,11 @@
 //! `x-request-id`: taken from the request when sane, generated otherwise,
 //! returned on every response and quoted in every problem body and log line.
 
+use std::cell::{Ref, RefCell};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
 use http::{HeaderName, HeaderValue};
 use tokio::task::futures::TaskLocalFuture;
@@ -17,12 +18,42 @@ pub const REQUEST_ID: &str = "x-request-id";
 const REQUEST_ID_NAME: HeaderName = HeaderName::from_static(REQUEST_ID);
 
 tokio::task_local! {
-    static CURRENT: String;
+    static CURRENT: Scope;
+}
+
+/// What the edge knows of the request being handled on a task: its id,
+/// and once routing has run, the route template that matched. Handed back
+/// whole when the request's future is done ([`Scope::route`]), so the id
+/// is not copied for the way out, nor the route carried on the response.
+#[derive(Debug)]
+pub(crate) struct Scope {
+    id: String,
+    route: RefCell<Option<MatchedPath>>,
+}
+
+impl Scope {
+    /// The request's id.
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The route template that answered, or `unmatched`.
+    pub(crate) fn route(&self) -> Ref<'_, str> {
+        Ref::map(self.route.borrow(), |route| {
+            route.as_ref().map_or("unmatched", MatchedPath::as_str)
+        })
+    }
 }
 
 /// The request id of the request being handled on this task, if any.
 pub fn current() -> Option<String> {
-    CURRENT.try_with(Clone::clone).ok()
+    CURRENT.try_with(|scope| scope.id.clone()).ok()
+}
+
+/// Notes `route` as the template that matched the request being handled
+/// on this task (nothing outside a request's scope).
+pub(crate) fn record_route(route: MatchedPath) {
+    let _ = CURRENT.try_with(|scope| scope.route.replace(Some(route)));
 }
 
 /// Whether the Router keeps a client-sent `x-request-id`: 1 to 128
@@ -78,9 +109,16 @@ pub fn settle(request: &Request) -> String {
 }
 
 /// Runs `inner` with `id` as the current request id, which problems quote
-/// ([`current`]).
-pub fn scope<F: std::future::Future>(id: String, inner: F) -> TaskLocalFuture<String, F> {
-    CURRENT.scope(id, inner)
+/// ([`current`]); the [`Scope`] comes back with `take_value` once `inner`
+/// is done.
+pub(crate) fn scope<F: std::future::Future>(id: String, inner: F) -> TaskLocalFuture<Scope, F> {
+    CURRENT.scope(
+        Scope {
+            id,
+            route: RefCell::new(None),
+        },
+        inner,
+    )
 }
 
 /// Puts `id` on the response.
