@@ -22,9 +22,9 @@ tokio::task_local! {
 }
 
 /// What the edge knows of the request being handled on a task: its id,
-/// and once routing has run, the route template that matched. Handed back
-/// whole when the request's future is done ([`Scope::route`]), so the id
-/// is not copied for the way out, nor the route carried on the response.
+/// and once routing has run, the route template that matched. The edge
+/// takes it back whole when the request's future is done, so the id is
+/// not copied for the way out, nor the route carried on the response.
 #[derive(Debug)]
 pub(crate) struct Scope {
     id: String,
