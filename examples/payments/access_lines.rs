@@ -29,7 +29,7 @@ pub struct AccessLines<W> {
     writer: W,
     /// The first access callsite's field names, each already written as
     /// a JSON member's start (`"route":`), by field index: every access
-    /// line has the same seven names, and escaping each anew was a third
+    /// line has the same names, and escaping each anew was a third
     /// of writing the line. Lines from any other callsite escape theirs.
     names: OnceLock<(Identifier, WrittenNames)>,
 }
@@ -55,8 +55,7 @@ impl<W> AccessLines<W> {
                 .iter()
                 .map(|field| {
                     let mut name = Vec::with_capacity(field.name().len() + 3);
-                    push_json_string(&mut name, field.name());
-                    name.push(b':');
+                    push_member_name(&mut name, &field);
                     name.into_boxed_slice()
                 })
                 .collect();
@@ -144,10 +143,15 @@ impl Fields<'_> {
         if let Some(written) = self.names.and_then(|names| names.get(field.index())) {
             self.line.extend_from_slice(written);
         } else {
-            push_json_string(&mut self.line, field.name());
-            self.line.push(b':');
+            push_member_name(&mut self.line, field);
         }
     }
+}
+
+/// `field`'s name as the start of a JSON member: `"route":`.
+fn push_member_name(out: &mut Vec<u8>, field: &Field) {
+    push_json_string(out, field.name());
+    out.push(b':');
 }
 
 impl Visit for Fields<'_> {
